@@ -1,0 +1,1 @@
+"""Users, roles, region scopes (capture and view), API tokens and login throttling."""

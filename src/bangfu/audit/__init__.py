@@ -1,0 +1,1 @@
+"""Append-only audit log (every write through a service) and personal-data access log."""

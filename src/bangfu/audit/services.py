@@ -1,0 +1,80 @@
+"""Recording audit and access entries. Called by every service that writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from bangfu.audit.models import AccessKind, AccessLogEntry, AuditAction, AuditEntry
+from bangfu.core import context
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's concrete field values (foreign keys as ids), JSON-ready, for before/after."""
+    return {
+        f.attname: _json_value(getattr(obj, f.attname))
+        for f in obj._meta.concrete_fields
+        if f.attname not in {"password"}
+    }
+
+
+def object_type(obj: models.Model | type[models.Model]) -> str:
+    return obj._meta.label_lower
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: AuditAction,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    ctx = context.current()
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=object_type(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+        reason=reason[:500],
+        request_id=ctx.request_id,
+        client_ip=ctx.client_ip,
+    )
+
+
+def access_record(
+    *,
+    actor: Any,
+    kind: AccessKind,
+    model: type[models.Model],
+    object_ids: list[Any],
+    fields: list[str],
+    purpose: str = "",
+) -> AccessLogEntry:
+    ctx = context.current()
+    return AccessLogEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        object_type=object_type(model),
+        object_ids=[str(i) for i in object_ids],
+        fields=fields,
+        purpose=purpose[:300],
+        request_id=ctx.request_id,
+        client_ip=ctx.client_ip,
+    )

@@ -1,0 +1,1 @@
+"""Framework-level pieces every app shares: error codes and the per-request context."""

@@ -1,0 +1,80 @@
+"""Error codes and the one exception type that services raise.
+
+Every refusal Bangfu gives has a stable code (an enum member), an HTTP status and a message
+that says what was wrong, where and why. The API turns these into RFC 9457 problem+json; the
+web forms show the message beside the field.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from http import HTTPStatus
+
+
+class ErrorCode(StrEnum):
+    # generic
+    VALIDATION_ERROR = "validation_error"
+    NOT_FOUND = "not_found"
+    PERMISSION_DENIED = "permission_denied"
+    # authentication
+    AUTH_REQUIRED = "auth_required"
+    AUTH_INVALID_CREDENTIALS = "auth_invalid_credentials"
+    AUTH_TOKEN_INVALID = "auth_token_invalid"
+    AUTH_TOKEN_EXPIRED = "auth_token_expired"
+    AUTH_THROTTLED = "auth_throttled"
+    # regions
+    REGION_NOT_FOUND = "region_not_found"
+    REGION_CODE_MALFORMED = "region_code_malformed"
+    REGION_CODE_LEVEL_MISMATCH = "region_code_level_mismatch"
+    REGION_CODE_TAKEN = "region_code_taken"
+    REGION_PARENT_INVALID = "region_parent_invalid"
+    REGION_PARENT_CYCLE = "region_parent_cycle"
+    # pairings
+    PAIRING_NOT_FOUND = "pairing_not_found"
+    PAIRING_SIDES_INVALID = "pairing_sides_invalid"
+    PAIRING_YEARS_INVALID = "pairing_years_invalid"
+    PAIRING_OVERLAP = "pairing_overlap"
+    # audit
+    AUDIT_APPEND_ONLY = "audit_append_only"
+    # demo
+    DEMO_REFUSED = "demo_refused"
+
+
+STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
+    ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.REGION_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.PAIRING_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.PERMISSION_DENIED: HTTPStatus.FORBIDDEN,
+    ErrorCode.AUDIT_APPEND_ONLY: HTTPStatus.FORBIDDEN,
+    ErrorCode.DEMO_REFUSED: HTTPStatus.FORBIDDEN,
+    ErrorCode.AUTH_REQUIRED: HTTPStatus.UNAUTHORIZED,
+    ErrorCode.AUTH_INVALID_CREDENTIALS: HTTPStatus.UNAUTHORIZED,
+    ErrorCode.AUTH_TOKEN_INVALID: HTTPStatus.UNAUTHORIZED,
+    ErrorCode.AUTH_TOKEN_EXPIRED: HTTPStatus.UNAUTHORIZED,
+    ErrorCode.AUTH_THROTTLED: HTTPStatus.TOO_MANY_REQUESTS,
+    ErrorCode.REGION_CODE_TAKEN: HTTPStatus.CONFLICT,
+    ErrorCode.PAIRING_OVERLAP: HTTPStatus.CONFLICT,
+}
+
+
+class BangfuError(Exception):
+    """A refusal with a stable code, a human message and, where known, the offending field."""
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    @property
+    def status(self) -> HTTPStatus:
+        return STATUS_BY_CODE.get(self.code, HTTPStatus.BAD_REQUEST)
+
+    def __str__(self) -> str:
+        where = f" [{self.field}]" if self.field else ""
+        return f"{self.code}{where}: {self.message}"
+
+
+def not_found(code: ErrorCode = ErrorCode.NOT_FOUND, what: str = "object") -> BangfuError:
+    """The same answer whether the object is absent or merely outside the user's view scope."""
+    return BangfuError(code, f"No {what} with that identifier is visible to you.")

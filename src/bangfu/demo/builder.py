@@ -1,0 +1,83 @@
+"""Builds the demo database: deterministic, idempotent (a second run changes nothing)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from bangfu.accounts.models import Role
+from bangfu.accounts.services import user_upsert
+from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.regions.reference import (
+    LoadResult,
+    load_pairings,
+    load_regions,
+    reference_pairings,
+    reference_regions,
+)
+
+DEMO_PASSWORD = "bangfu-demo"  # noqa: S105 - demo mode only; refused under production settings
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    display_name: str
+    capture: tuple[str, ...] = ()
+    view: tuple[str, ...] = ()
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", Role.ADMIN, "系统管理员 Administrator"),
+    DemoUser("auditor", Role.AUDITOR, "审计员 Auditor"),
+    DemoUser("songjiang-office", Role.EAST_OFFICE, "松江区合作交流办", capture=("310117000000",)),
+    DemoUser("qingpu-office", Role.EAST_OFFICE, "青浦区合作交流办", capture=("310118000000",)),
+    DemoUser("menghai-county", Role.COUNTY, "勐海县乡村振兴局", capture=("532822000000",)),
+    DemoUser("menga-township", Role.TOWNSHIP, "勐阿镇人民政府", capture=("532822106000",)),
+    DemoUser("nabing-village", Role.VILLAGE, "纳丙村村委会", capture=("532822106207",)),
+    DemoUser("mangshi-county", Role.COUNTY, "芒市乡村振兴局", capture=("533103000000",)),
+)
+
+
+@dataclass
+class DemoReport:
+    seed: int
+    regions: LoadResult
+    pairings: LoadResult
+    users_created: int = 0
+    users: list[DemoUser] = field(default_factory=list)
+
+
+def require_demo_allowed() -> None:
+    if not getattr(settings, "BANGFU_DEMO_ALLOWED", False):
+        raise BangfuError(
+            ErrorCode.DEMO_REFUSED,
+            "The demo (users with a shared password) is refused under production settings.",
+        )
+
+
+@transaction.atomic
+def build_demo(*, seed: int = 2020) -> DemoReport:
+    """Load reference regions and pairings and the demo users. ``seed`` drives every generated
+    record (households arrive with the registry); the same seed always yields the same data."""
+    require_demo_allowed()
+    random.Random(seed)  # the generators of later modules draw from a Random(seed) like this one
+    regions = load_regions(actor=None, regions=reference_regions())
+    pairings = load_pairings(actor=None, pairings=reference_pairings())
+    report = DemoReport(seed=seed, regions=regions, pairings=pairings, users=list(DEMO_USERS))
+    for demo in DEMO_USERS:
+        _, created = user_upsert(
+            actor=None,
+            username=demo.username,
+            role=demo.role,
+            display_name=demo.display_name,
+            capture_codes=list(demo.capture),
+            view_codes=list(demo.view),
+            password=DEMO_PASSWORD,
+        )
+        report.users_created += int(created)
+    return report

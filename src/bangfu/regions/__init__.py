@@ -1,0 +1,1 @@
+"""Administrative hierarchy (12-digit codes) and East–West pairings (对口关系)."""

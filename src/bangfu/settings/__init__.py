@@ -1,0 +1,1 @@
+"""Settings: ``base`` (development and demo, the default), ``production``, ``test``."""
