@@ -22,11 +22,17 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VILLAGE)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     capture_regions = models.ManyToManyField(
-        Region, blank=True, related_name="capture_users", verbose_name=_("capture scope"),
+        Region,
+        blank=True,
+        related_name="capture_users",
+        verbose_name=_("capture scope"),
         help_text=_("Regions (with all their descendants) where the user creates and edits data."),
     )
     view_regions = models.ManyToManyField(
-        Region, blank=True, related_name="view_users", verbose_name=_("view scope"),
+        Region,
+        blank=True,
+        related_name="view_users",
+        verbose_name=_("view scope"),
         help_text=_("Regions (with all their descendants) whose data the user may read."),
     )
 
@@ -58,3 +64,6 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"

@@ -33,7 +33,10 @@ def login_check_throttle(*, username: str) -> None:
     by_name = LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
     ip = context.current().client_ip
     by_ip = LoginFailure.objects.filter(client_ip=ip, at__gte=since).count() if ip else 0
-    if by_name >= settings.BANGFU_LOGIN_MAX_FAILURES or by_ip >= settings.BANGFU_LOGIN_MAX_FAILURES_PER_IP:
+    if (
+        by_name >= settings.BANGFU_LOGIN_MAX_FAILURES
+        or by_ip >= settings.BANGFU_LOGIN_MAX_FAILURES_PER_IP
+    ):
         minutes = settings.BANGFU_LOGIN_WINDOW_SECONDS // 60
         raise BangfuError(
             ErrorCode.AUTH_THROTTLED,
@@ -48,7 +51,9 @@ def login_authenticate(*, request: HttpRequest | None, username: str, password: 
     login_check_throttle(username=username)
     user = authenticate(request, username=username, password=password)
     if user is None or not isinstance(user, User):
-        LoginFailure.objects.create(username=username.lower(), client_ip=context.current().client_ip)
+        LoginFailure.objects.create(
+            username=username.lower(), client_ip=context.current().client_ip
+        )
         raise BangfuError(ErrorCode.AUTH_INVALID_CREDENTIALS, "Wrong username or password.")
     LoginFailure.objects.filter(username=username.lower()).delete()
     return user
@@ -68,7 +73,9 @@ def token_issue(*, user: User) -> tuple[str, ApiToken]:
         prefix=token[:12],
         expires_at=timezone.now() + timedelta(seconds=settings.BANGFU_TOKEN_TTL_SECONDS),
     )
-    audit_record(actor=user, action=AuditAction.ACTION, obj=user, reason=f"API token {record.prefix}… issued")
+    audit_record(
+        actor=user, action=AuditAction.ACTION, obj=user, reason=f"API token {record.prefix}… issued"
+    )
     return token, record
 
 
@@ -124,7 +131,9 @@ def _regions(codes: list[str]) -> list[Region]:
     regions = list(Region.objects.filter(code__in=codes))
     missing = sorted(set(codes) - {r.code for r in regions})
     if missing:
-        raise BangfuError(ErrorCode.REGION_NOT_FOUND, f"Unknown region codes: {', '.join(missing)}.")
+        raise BangfuError(
+            ErrorCode.REGION_NOT_FOUND, f"Unknown region codes: {', '.join(missing)}."
+        )
     return regions
 
 

@@ -35,7 +35,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = error.status
         else:
             login(request, user)
-            safe = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+            safe = url_has_allowed_host_and_scheme(
+                next_url, {request.get_host()}, request.is_secure()
+            )
             return redirect(next_url if safe and next_url else "home")
     return render(request, "accounts/login.html", {"form": form, "next": next_url}, status=status)
 

@@ -33,7 +33,12 @@ class TokenOut(Schema):
 router = Router(tags=["auth"])
 
 
-@router.post("/token", auth=None, response=TokenOut, summary="Exchange username and password for a bearer token")
+@router.post(
+    "/token",
+    auth=None,
+    response=TokenOut,
+    summary="Exchange username and password for a bearer token",
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     user = login_authenticate(request=request, username=payload.username, password=payload.password)
     token, record = token_issue(user=user)

@@ -43,34 +43,41 @@ def problem(
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
-    def on_bangfu(request: HttpRequest, exc: BangfuError) -> HttpResponse:
+    def on_bangfu(request: HttpRequest, exc: Any) -> HttpResponse:
         extra = {"field": exc.field} if exc.field else {}
         return problem(request, code=exc.code, status=exc.status, detail=exc.message, **extra)
 
-    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         errors = [
             {
-                "field": ".".join(str(p) for p in err.get("loc", []) if p not in {"body", "payload"}),
+                "field": ".".join(
+                    str(p) for p in err.get("loc", []) if p not in {"body", "payload"}
+                ),
                 "message": err.get("msg", ""),
             }
             for err in exc.errors
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid input."
-        return problem(request, code=ErrorCode.VALIDATION_ERROR, status=422, detail=detail, errors=errors)
+        return problem(
+            request, code=ErrorCode.VALIDATION_ERROR, status=422, detail=detail, errors=errors
+        )
 
-    def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def on_auth(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(
             request,
             code=ErrorCode.AUTH_REQUIRED,
             status=401,
-            detail="Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.",
+            detail="Send 'Authorization: Bearer <token>'; "
+            "get a token from POST /api/v1/auth/token.",
         )
 
-    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    def on_404(request: HttpRequest, exc: Any) -> HttpResponse:
         return problem(request, code=ErrorCode.NOT_FOUND, status=404, detail="Not found.")
 
-    def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return problem(request, code=ErrorCode.VALIDATION_ERROR, status=exc.status_code, detail=str(exc))
+    def on_http(request: HttpRequest, exc: Any) -> HttpResponse:
+        return problem(
+            request, code=ErrorCode.VALIDATION_ERROR, status=exc.status_code, detail=str(exc)
+        )
 
     api.add_exception_handler(BangfuError, on_bangfu)
     api.add_exception_handler(ValidationError, on_validation)

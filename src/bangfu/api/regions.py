@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from bangfu.accounts.scopes import scope_for
 from bangfu.regions import selectors
@@ -26,7 +26,9 @@ class RegionOut(Schema):
     code: str
     name_zh: str
     name_en: str
-    level: str = Field(description="province, prefecture, county, township, village or natural_village")
+    level: str = Field(
+        description="province, prefecture, county, township, village or natural_village"
+    )
     parent_code: str | None
     is_west: bool
     former_poor_county: bool
@@ -105,17 +107,25 @@ class PairingFilter(Schema):
     region: str | None = Field(None, description="only pairings touching this region's line")
 
 
-@regions_router.get("/{code}", response=RegionOut, summary="One region (404 when absent or outside your view scope)")
+@regions_router.get(
+    "/{code}", response=RegionOut, summary="One region (404 when absent or outside your view scope)"
+)
 def region_detail(request: HttpRequest, code: str) -> RegionOut:
     return RegionOut.of(selectors.region_get(scope=scope_for(request.user), code=code))
 
 
-@regions_router.get("/{code}/children", response=RegionPage, summary="A region's children, paginated")
-def region_children(request: HttpRequest, code: str, page: int = 1, page_size: int = 100) -> RegionPage:
+@regions_router.get(
+    "/{code}/children", response=RegionPage, summary="A region's children, paginated"
+)
+def region_children(
+    request: HttpRequest, code: str, page: int = 1, page_size: int = 100
+) -> RegionPage:
     scope = scope_for(request.user)
     region = selectors.region_get(scope=scope, code=code)
-    paginator = Paginator(selectors.region_children(scope=scope, region=region).select_related("parent"),
-                          max(1, min(page_size, 500)))
+    paginator = Paginator(
+        selectors.region_children(scope=scope, region=region).select_related("parent"),
+        max(1, min(page_size, 500)),
+    )
     current = paginator.get_page(page)
     return RegionPage(
         count=paginator.count,
@@ -125,26 +135,34 @@ def region_children(request: HttpRequest, code: str, page: int = 1, page_size: i
     )
 
 
-@regions_router.post("", response={201: RegionOut}, summary="Add a region under a parent in your capture scope")
-def region_add(request: HttpRequest, payload: RegionCreateIn) -> tuple[int, RegionOut]:
+@regions_router.post(
+    "", response={201: RegionOut}, summary="Add a region under a parent in your capture scope"
+)
+def region_add(request: HttpRequest, payload: RegionCreateIn) -> Status[RegionOut]:
     region = region_create(
         actor=request.user,
         capture=scope_for(request.user, "capture"),
         view=scope_for(request.user, "view"),
         data=RegionIn(**payload.dict()),
     )
-    return 201, RegionOut.of(region)
+    return Status(201, RegionOut.of(region))
 
 
-@regions_router.patch("/{code}", response=RegionOut, summary="Change a region's names, flags or parent")
+@regions_router.patch(
+    "/{code}", response=RegionOut, summary="Change a region's names, flags or parent"
+)
 def region_patch(request: HttpRequest, code: str, payload: RegionPatchIn) -> RegionOut:
     view = scope_for(request.user, "view")
     region = selectors.region_get(scope=view, code=code)
     changes = payload.dict(exclude_unset=True)
     reason = changes.pop("reason", "")
     updated = region_update(
-        actor=request.user, capture=scope_for(request.user, "capture"), view=view,
-        region=region, changes=changes, reason=reason,
+        actor=request.user,
+        capture=scope_for(request.user, "capture"),
+        view=view,
+        region=region,
+        changes=changes,
+        reason=reason,
     )
     return RegionOut.of(updated)
 
@@ -157,12 +175,16 @@ def pairing_list(request: HttpRequest, filters: Query[PairingFilter]) -> list[Pa
     return [PairingOut.of(p) for p in rows.select_related("east__parent", "west__parent")]
 
 
-@pairings_router.post("", response={201: PairingOut}, summary="Record a pairing between an eastern and a western region")
-def pairing_add(request: HttpRequest, payload: PairingCreateIn) -> tuple[int, PairingOut]:
+@pairings_router.post(
+    "",
+    response={201: PairingOut},
+    summary="Record a pairing between an eastern and a western region",
+)
+def pairing_add(request: HttpRequest, payload: PairingCreateIn) -> Status[PairingOut]:
     pairing = pairing_create(
         actor=request.user,
         capture=scope_for(request.user, "capture"),
         view=scope_for(request.user, "view"),
         data=PairingIn(**payload.dict()),
     )
-    return 201, PairingOut.of(pairing)
+    return Status(201, PairingOut.of(pairing))

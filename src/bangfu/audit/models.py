@@ -17,7 +17,7 @@ def _refuse() -> NoReturn:
     raise BangfuError(ErrorCode.AUDIT_APPEND_ONLY, "Log entries cannot be changed or deleted.")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
         _refuse()
 

@@ -15,7 +15,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 def client_ip(request: HttpRequest) -> str | None:
     """REMOTE_ADDR, or the first X-Forwarded-For hop when the peer is a trusted proxy."""
-    remote = request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if forwarded and remote in settings.BANGFU_TRUSTED_PROXIES:
         return forwarded.split(",")[0].strip() or remote

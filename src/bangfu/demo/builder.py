@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,7 +18,8 @@ from bangfu.regions.reference import (
     reference_regions,
 )
 
-DEMO_PASSWORD = "bangfu-demo"  # noqa: S105 - demo mode only; refused under production settings
+# Demo mode only: build_demo() refuses to run under production settings.
+DEMO_PASSWORD = "bangfu-demo"
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,10 @@ def require_demo_allowed() -> None:
 
 @transaction.atomic
 def build_demo(*, seed: int = 2020) -> DemoReport:
-    """Load reference regions and pairings and the demo users. ``seed`` drives every generated
-    record (households arrive with the registry); the same seed always yields the same data."""
+    """Load reference regions and pairings and the demo users. Regions, pairings and users are
+    fixed reference data; ``seed`` is recorded for the generators of households and the like,
+    which arrive with the registry and draw from ``random.Random(seed)``."""
     require_demo_allowed()
-    random.Random(seed)  # the generators of later modules draw from a Random(seed) like this one
     regions = load_regions(actor=None, regions=reference_regions())
     pairings = load_pairings(actor=None, pairings=reference_pairings())
     report = DemoReport(seed=seed, regions=regions, pairings=pairings, users=list(DEMO_USERS))

@@ -48,7 +48,9 @@ def parse_level(value: str | int) -> Level:
     except (KeyError, ValueError):
         names = ", ".join(LEVEL_NAMES)
         raise BangfuError(
-            ErrorCode.VALIDATION_ERROR, f"Unknown level {value!r}; use one of {names}.", field="level"
+            ErrorCode.VALIDATION_ERROR,
+            f"Unknown level {value!r}; use one of {names}.",
+            field="level",
         ) from None
 
 
@@ -87,7 +89,7 @@ def infer_level(code: str) -> Level:
 
 
 def check_code_for_level(code: str, level: Level) -> str:
-    """Refuse a code whose digits do not fit the declared level (e.g. a county code for a village)."""
+    """Refuse a code whose digits do not fit the declared level (a county code for a village)."""
     actual = infer_level(code)
     if actual is not level:
         raise BangfuError(

@@ -77,7 +77,9 @@ class Pairing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.east.name_zh} ↔ {self.west.name_zh} ({self.start_year}–{self.end_year or ''})"
+        return (
+            f"{self.east.name_zh} ↔ {self.west.name_zh} ({self.start_year}–{self.end_year or ''})"
+        )
 
     def active_in(self, year: int) -> bool:
         return self.start_year <= year and (self.end_year is None or year <= self.end_year)

@@ -86,13 +86,25 @@ def load_regions(*, actor: Any, regions: list[RegionIn]) -> LoadResult:
             "key_county": data.key_county,
             "parent_code": data.parent_code,
         }
-        before = (region.name_zh, region.name_en, region.is_west, region.former_poor_county,
-                  region.key_county, region.parent.code if region.parent else None)
+        before = (
+            region.name_zh,
+            region.name_en,
+            region.is_west,
+            region.former_poor_county,
+            region.key_county,
+            region.parent.code if region.parent else None,
+        )
         if before == tuple(changes.values()):
             result.unchanged += 1
             continue
-        region_update(actor=actor, capture=everything, view=everything, region=region,
-                      changes=changes, reason="reference data")
+        region_update(
+            actor=actor,
+            capture=everything,
+            view=everything,
+            region=region,
+            changes=changes,
+            reason="reference data",
+        )
         result.updated += 1
     return result
 

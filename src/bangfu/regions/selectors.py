@@ -74,7 +74,9 @@ def pairing_list(
             | Q(west__code__in=above)
         )
     if year is not None:
-        qs = qs.filter(start_year__lte=year).filter(Q(end_year__isnull=True) | Q(end_year__gte=year))
+        qs = qs.filter(start_year__lte=year).filter(
+            Q(end_year__isnull=True) | Q(end_year__gte=year)
+        )
     if region is not None:
         line = [*ancestor_codes(region.code), region.code]
         inside = prefix_bounds(region.prefix)

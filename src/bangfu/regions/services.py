@@ -55,7 +55,9 @@ def _clean_name(value: str, field: str, *, required: bool) -> str:
     if required and not value:
         raise BangfuError(ErrorCode.VALIDATION_ERROR, "A name is required.", field=field)
     if len(value) > 100:
-        raise BangfuError(ErrorCode.VALIDATION_ERROR, "Names are at most 100 characters.", field=field)
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR, "Names are at most 100 characters.", field=field
+        )
     return value
 
 
@@ -100,9 +102,7 @@ def check_parent_fits(*, child_code: str, child_level: Level, parent: Region) ->
 
 
 @transaction.atomic
-def region_create(
-    *, actor: Any, capture: RegionScope, view: RegionScope, data: RegionIn
-) -> Region:
+def region_create(*, actor: Any, capture: RegionScope, view: RegionScope, data: RegionIn) -> Region:
     level = parse_level(data.level)
     code = check_code_for_level(check_code_shape(data.code), level)
     parent = _resolve_parent(data, level, view)
@@ -159,22 +159,33 @@ def region_update(
     for flag in ("is_west", "former_poor_county", "key_county"):
         if flag in changes:
             setattr(region, flag, bool(changes[flag]))
-    if "parent_code" in changes and changes["parent_code"] != (region.parent and region.parent.code):
+    if "parent_code" in changes and changes["parent_code"] != (
+        region.parent and region.parent.code
+    ):
         region.parent = _new_parent(region, changes["parent_code"], capture, view)
     after = snapshot(region)
     if after == before:
         return region
     region.save()
     audit_record(
-        actor=actor, action=AuditAction.UPDATE, obj=region, before=before, after=after, reason=reason
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=region,
+        before=before,
+        after=after,
+        reason=reason,
     )
     return region
 
 
-def _new_parent(region: Region, parent_code: str | None, capture: RegionScope, view: RegionScope) -> Region:
+def _new_parent(
+    region: Region, parent_code: str | None, capture: RegionScope, view: RegionScope
+) -> Region:
     if not parent_code:
         raise BangfuError(
-            ErrorCode.REGION_PARENT_INVALID, "Only provinces stand without a parent.", field="parent_code"
+            ErrorCode.REGION_PARENT_INVALID,
+            "Only provinces stand without a parent.",
+            field="parent_code",
         )
     check_code_shape(parent_code, field="parent_code")
     parent = Region.objects.filter(code=parent_code).first()
@@ -184,7 +195,11 @@ def _new_parent(region: Region, parent_code: str | None, capture: RegionScope, v
             f"Parent region {parent_code} does not exist or is not visible to you.",
             field="parent_code",
         )
-    if parent.pk == region.pk or is_descendant_code(parent.code, region.code) or _is_below(parent, region):
+    if (
+        parent.pk == region.pk
+        or is_descendant_code(parent.code, region.code)
+        or _is_below(parent, region)
+    ):
         raise BangfuError(
             ErrorCode.REGION_PARENT_CYCLE,
             f"Region {parent.code} lies inside {region.code}; a region cannot move under itself.",
@@ -240,17 +255,23 @@ def _pairing_side(code: str, field: str, view: RegionScope) -> Region:
     region = Region.objects.filter(code=code).first()
     if region is None or not view.covers(code):
         raise BangfuError(
-            ErrorCode.REGION_NOT_FOUND, f"Region {code} does not exist or is not visible to you.", field=field
+            ErrorCode.REGION_NOT_FOUND,
+            f"Region {code} does not exist or is not visible to you.",
+            field=field,
         )
     return region
 
 
-def _check_no_overlap(east: Region, west: Region, start: int, end: int | None, exclude: int | None) -> None:
+def _check_no_overlap(
+    east: Region, west: Region, start: int, end: int | None, exclude: int | None
+) -> None:
     far = MAX_YEAR + 1
     clash = (
-        Pairing.objects.filter(east=east, west=west, start_year__lte=end if end is not None else far)
+        Pairing.objects.filter(
+            east=east, west=west, start_year__lte=end if end is not None else far
+        )
         .filter(Q(end_year__isnull=True) | Q(end_year__gte=start))
-        .exclude(pk=exclude)
+        .exclude(pk=exclude or 0)
         .first()
     )
     if clash is not None:
@@ -278,13 +299,18 @@ def pairing_create(
         )
     if not (capture.covers(east.code) or capture.covers(west.code)):
         raise BangfuError(
-            ErrorCode.PERMISSION_DENIED, "You may record pairings only for regions in your capture scope."
+            ErrorCode.PERMISSION_DENIED,
+            "You may record pairings only for regions in your capture scope.",
         )
     _check_years(data.start_year, data.end_year)
     Region.objects.select_for_update().filter(pk=east.pk).first()  # serialise concurrent pairings
     _check_no_overlap(east, west, data.start_year, data.end_year, exclude=None)
     pairing = Pairing.objects.create(
-        east=east, west=west, start_year=data.start_year, end_year=data.end_year, note=data.note.strip()[:300]
+        east=east,
+        west=west,
+        start_year=data.start_year,
+        end_year=data.end_year,
+        note=data.note.strip()[:300],
     )
     audit_record(actor=actor, action=AuditAction.CREATE, obj=pairing, after=snapshot(pairing))
     return pairing
@@ -303,7 +329,8 @@ def pairing_update(
 ) -> Pairing:
     if not (capture.covers(pairing.east.code) or capture.covers(pairing.west.code)):
         raise BangfuError(
-            ErrorCode.PERMISSION_DENIED, "You may change pairings only for regions in your capture scope."
+            ErrorCode.PERMISSION_DENIED,
+            "You may change pairings only for regions in your capture scope.",
         )
     _check_years(start_year, end_year)
     _check_no_overlap(pairing.east, pairing.west, start_year, end_year, exclude=pairing.pk)
@@ -313,6 +340,11 @@ def pairing_update(
     if after != before:
         pairing.save()
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, obj=pairing, before=before, after=after, reason=reason
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=pairing,
+            before=before,
+            after=after,
+            reason=reason,
         )
     return pairing

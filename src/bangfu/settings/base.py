@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +20,14 @@ def env_bool(name: str, default: bool) -> bool:
 
 DEBUG = env_bool("DEBUG", False)
 # Development default only; production.py refuses to start without BANGFU_SECRET_KEY.
-SECRET_KEY = os.environ.get("BANGFU_SECRET_KEY", "bangfu-development-key-not-for-production-use-0123456789")
+SECRET_KEY = os.environ.get(
+    "BANGFU_SECRET_KEY", "bangfu-development-key-not-for-production-use-0123456789"
+)
 # Key for field encryption of personal data (used by the registry); base64 of 32 bytes.
 BANGFU_DATA_KEY = os.environ.get("BANGFU_DATA_KEY", "")
-ALLOWED_HOSTS = [h for h in os.environ.get("BANGFU_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("BANGFU_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h
+]
 BANGFU_TRUSTED_PROXIES = [p for p in os.environ.get("BANGFU_TRUSTED_PROXIES", "").split(",") if p]
 # Demo users with a shared password exist only where this is true (never in production).
 BANGFU_DEMO_ALLOWED = True
@@ -82,11 +87,11 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict[str, object]:
+def database_config() -> dict[str, Any]:
     """DATABASE_URL, or an SQLite file under var/ in WAL mode (readers never block the writer)."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     else:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(VAR_DIR / "bangfu.sqlite3")}
@@ -108,7 +113,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -135,6 +143,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at start-up when it is absent
 # WhiteNoise serves straight from the apps' static folders, so `bangfu serve` needs no
 # collectstatic step; production may still collect for compressed copies.
 WHITENOISE_USE_FINDERS = True

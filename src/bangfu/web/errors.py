@@ -23,4 +23,5 @@ def refusals_as_http(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
             if error.status == 403:
                 raise PermissionDenied(error.message) from error
             raise
+
     return wrapper

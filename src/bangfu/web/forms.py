@@ -10,7 +10,9 @@ from bangfu.regions.models import RegionLevel
 
 
 class ChildRegionForm(forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=15, help_text=_("12 digits (15 for a natural village)."))
+    code = forms.CharField(
+        label=_("Code"), max_length=15, help_text=_("12 digits (15 for a natural village).")
+    )
     name_zh = forms.CharField(label=_("Chinese name"), max_length=100)
     name_en = forms.CharField(label=_("English name"), max_length=100, required=False)
     level = forms.TypedChoiceField(label=_("Level"), choices=RegionLevel.choices, coerce=int)

@@ -76,7 +76,9 @@ def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
     if not capture.covers(parent.code):
         raise BangfuError(ErrorCode.PERMISSION_DENIED, "Not in your capture scope.")
     initial_level = min(int(parent.level) + 1, int(Level.NATURAL_VILLAGE))
-    form = ChildRegionForm(request.POST or None, initial={"level": initial_level, "code": parent.prefix})
+    form = ChildRegionForm(
+        request.POST or None, initial={"level": initial_level, "code": parent.prefix}
+    )
     if request.method == "POST" and form.is_valid():
         data = RegionIn(parent_code=parent.code, is_west=parent.is_west, **form.cleaned_data)
         try:
@@ -96,19 +98,29 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     region = regions.region_get(scope=view, code=code)
     if not capture.covers(region.code):
         raise BangfuError(ErrorCode.PERMISSION_DENIED, "Not in your capture scope.")
-    initial = {f: getattr(region, f) for f in ("name_zh", "name_en", "former_poor_county", "key_county")}
+    initial = {
+        f: getattr(region, f) for f in ("name_zh", "name_en", "former_poor_county", "key_county")
+    }
     form = RegionEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
         reason = changes.pop("reason")
         try:
-            region_update(actor=request.user, capture=capture, view=view, region=region,
-                          changes=changes, reason=reason)
+            region_update(
+                actor=request.user,
+                capture=capture,
+                view=view,
+                region=region,
+                changes=changes,
+                reason=reason,
+            )
         except BangfuError as error:
             attach_error(form, error)
         else:
             return redirect("region-detail", code=region.code)
-    return render(request, "web/region_form.html", {"form": form, "parent": region.parent, "region": region})
+    return render(
+        request, "web/region_form.html", {"form": form, "parent": region.parent, "region": region}
+    )
 
 
 @login_required
@@ -126,6 +138,8 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
 @refusals_as_http
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not can_read_logs(request.user):
-        raise BangfuError(ErrorCode.PERMISSION_DENIED, "Only administrators and auditors read the log.")
+        raise BangfuError(
+            ErrorCode.PERMISSION_DENIED, "Only administrators and auditors read the log."
+        )
     page = Paginator(audit_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/audit_log.html", {"page": page, "language": get_language()})

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,46 +14,103 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('kind', models.CharField(choices=[('view', 'viewed unmasked'), ('export', 'exported unmasked')], max_length=10, verbose_name='kind')),
-                ('object_type', models.CharField(max_length=100, verbose_name='object type')),
-                ('object_ids', models.JSONField(default=list, verbose_name='object ids')),
-                ('fields', models.JSONField(default=list, verbose_name='fields')),
-                ('purpose', models.CharField(blank=True, max_length=300, verbose_name='purpose')),
-                ('request_id', models.CharField(max_length=64, verbose_name='request id')),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='client address')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("view", "viewed unmasked"), ("export", "exported unmasked")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=100, verbose_name="object type")),
+                ("object_ids", models.JSONField(default=list, verbose_name="object ids")),
+                ("fields", models.JSONField(default=list, verbose_name="fields")),
+                ("purpose", models.CharField(blank=True, max_length=300, verbose_name="purpose")),
+                ("request_id", models.CharField(max_length=64, verbose_name="request id")),
+                (
+                    "client_ip",
+                    models.GenericIPAddressField(
+                        blank=True, null=True, verbose_name="client address"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personal-data access',
-                'verbose_name_plural': 'personal-data accesses',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "personal-data access",
+                "verbose_name_plural": "personal-data accesses",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('action', models.CharField(choices=[('create', 'created'), ('update', 'updated'), ('delete', 'deleted'), ('action', 'action')], max_length=20, verbose_name='action')),
-                ('object_type', models.CharField(max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(max_length=200, verbose_name='object')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('reason', models.CharField(blank=True, max_length=500, verbose_name='reason')),
-                ('request_id', models.CharField(max_length=64, verbose_name='request id')),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='client address')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "created"),
+                            ("update", "updated"),
+                            ("delete", "deleted"),
+                            ("action", "action"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=100, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=64, verbose_name="object id")),
+                ("object_repr", models.CharField(max_length=200, verbose_name="object")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="before")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="after")),
+                ("reason", models.CharField(blank=True, max_length=500, verbose_name="reason")),
+                ("request_id", models.CharField(max_length=64, verbose_name="request id")),
+                (
+                    "client_ip",
+                    models.GenericIPAddressField(
+                        blank=True, null=True, verbose_name="client address"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object")],
             },
         ),
     ]

@@ -5,54 +5,122 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=100, verbose_name='Chinese name')),
-                ('name_en', models.CharField(blank=True, max_length=150, verbose_name='English name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Province'), (2, 'Prefecture'), (3, 'County'), (4, 'Township'), (5, 'Village'), (6, 'Natural village')], verbose_name='level')),
-                ('is_west', models.BooleanField(default=False, verbose_name='western (assisted) side')),
-                ('former_poor_county', models.BooleanField(default=False, verbose_name='former poor county')),
-                ('key_county', models.BooleanField(default=False, verbose_name='national key assisted county')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=15, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=100, verbose_name="Chinese name")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=150, verbose_name="English name"),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Province"),
+                            (2, "Prefecture"),
+                            (3, "County"),
+                            (4, "Township"),
+                            (5, "Village"),
+                            (6, "Natural village"),
+                        ],
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "is_west",
+                    models.BooleanField(default=False, verbose_name="western (assisted) side"),
+                ),
+                (
+                    "former_poor_county",
+                    models.BooleanField(default=False, verbose_name="former poor county"),
+                ),
+                (
+                    "key_county",
+                    models.BooleanField(default=False, verbose_name="national key assisted county"),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Pairing',
+            name="Pairing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='start year')),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='end year')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('east', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings_as_east', to='regions.region')),
-                ('west', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings_as_west', to='regions.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="start year")),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="end year"
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "east",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings_as_east",
+                        to="regions.region",
+                    ),
+                ),
+                (
+                    "west",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings_as_west",
+                        to="regions.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pairing',
-                'verbose_name_plural': 'pairings',
-                'ordering': ['east__code', 'west__code', 'start_year'],
+                "verbose_name": "pairing",
+                "verbose_name_plural": "pairings",
+                "ordering": ["east__code", "west__code", "start_year"],
             },
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=models.Index(fields=['parent', 'code'], name='region_parent_code'),
+            model_name="region",
+            index=models.Index(fields=["parent", "code"], name="region_parent_code"),
         ),
         migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.CheckConstraint(condition=models.Q(('end_year__isnull', True), ('end_year__gte', models.F('start_year')), _connector='OR'), name='pairing_years_ordered'),
+            model_name="pairing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_year__isnull", True),
+                    ("end_year__gte", models.F("start_year")),
+                    _connector="OR",
+                ),
+                name="pairing_years_ordered",
+            ),
         ),
     ]

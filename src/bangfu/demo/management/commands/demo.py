@@ -20,10 +20,18 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=2020, help="seed of generated data (default 2020)")
-        parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
-        parser.add_argument("--no-serve", action="store_true", help="build the demo and exit (for scripts)")
+        parser.add_argument(
+            "--seed", type=int, default=2020, help="seed of generated data (default 2020)"
+        )
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)"
+        )
+        parser.add_argument(
+            "--port", type=int, default=8000, help="port to serve on (default 8000)"
+        )
+        parser.add_argument(
+            "--no-serve", action="store_true", help="build the demo and exit (for scripts)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
