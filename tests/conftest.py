@@ -85,3 +85,13 @@ def region(db: Any) -> Callable[[str], Any]:
     from bangfu.regions.models import Region
 
     return lambda code: Region.objects.get(code=code)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages() -> Any:
+    """Code-level tests read messages in English; requests still negotiate their own language
+    (Chinese by default, English with ``Accept-Language: en`` or the language switch)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

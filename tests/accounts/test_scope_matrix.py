@@ -16,12 +16,42 @@ pytestmark = pytest.mark.django_db
 
 # For each demo user: which region plays which part.
 TARGETS: dict[str, dict[str, str]] = {
-    "admin": {"own": "530000000000", "descendant": "532822106000", "paired": "310117000000", "unrelated": "520000000000"},
-    "auditor": {"own": "532822000000", "descendant": "532822106207", "paired": "310117000000", "unrelated": "540223000000"},
-    "songjiang-office": {"own": "310117000000", "descendant": "310117001000", "paired": "532822000000", "unrelated": "533103000000"},
-    "menghai-county": {"own": "532822000000", "descendant": "532822106000", "paired": "310117000000", "unrelated": "533103000000"},
-    "menga-township": {"own": "532822106000", "descendant": "532822106207", "paired": "310117000000", "unrelated": "532822101000"},
-    "nabing-village": {"own": "532822106207", "descendant": "532822106207001", "paired": "310117000000", "unrelated": "532822106201"},
+    "admin": {
+        "own": "530000000000",
+        "descendant": "532822106000",
+        "paired": "310117000000",
+        "unrelated": "520000000000",
+    },
+    "auditor": {
+        "own": "532822000000",
+        "descendant": "532822106207",
+        "paired": "310117000000",
+        "unrelated": "540223000000",
+    },
+    "songjiang-office": {
+        "own": "310117000000",
+        "descendant": "310117001000",
+        "paired": "532822000000",
+        "unrelated": "533103000000",
+    },
+    "menghai-county": {
+        "own": "532822000000",
+        "descendant": "532822106000",
+        "paired": "310117000000",
+        "unrelated": "533103000000",
+    },
+    "menga-township": {
+        "own": "532822106000",
+        "descendant": "532822106207",
+        "paired": "310117000000",
+        "unrelated": "532822101000",
+    },
+    "nabing-village": {
+        "own": "532822106207",
+        "descendant": "532822106207001",
+        "paired": "310117000000",
+        "unrelated": "532822106201",
+    },
 }
 
 # Expected outcome per role and part: V = can view, C = can also create/update.
@@ -66,7 +96,9 @@ def new_child_code(code: str) -> tuple[str, Level]:
         level = Level.PREFECTURE
     prefix = significant_prefix(code)
     width = PREFIX_LENGTH[level] - len(prefix)
-    child = (prefix + "9" * (width - 1) + "8").ljust(15 if level is Level.NATURAL_VILLAGE else 12, "0")
+    child = (prefix + "9" * (width - 1) + "8").ljust(
+        15 if level is Level.NATURAL_VILLAGE else 12, "0"
+    )
     return child, level
 
 
@@ -144,7 +176,9 @@ def test_api_update_and_create(api_token: Any, username: str, part: str) -> None
     code, expected = TARGETS[username][part], EXPECTED[username][part]
     client = Client(headers=api_token(username))
     response = client.patch(
-        f"/api/v1/regions/{code}", json.dumps({"name_en": "Patched"}), content_type="application/json"
+        f"/api/v1/regions/{code}",
+        json.dumps({"name_en": "Patched"}),
+        content_type="application/json",
     )
     assert response.status_code == write_status(expected)
     assert (Region.objects.get(code=code).name_en == "Patched") == (expected == "C")
@@ -158,14 +192,22 @@ def test_api_update_and_create(api_token: Any, username: str, part: str) -> None
         assert response.status_code == 201, response.content
     else:
         assert response.status_code in {400, 403, 404}
-        assert response.json()["code"] in {"permission_denied", "region_parent_invalid", "region_not_found"}
+        assert response.json()["code"] in {
+            "permission_denied",
+            "region_parent_invalid",
+            "region_not_found",
+        }
         if expected == "-":
-            assert response.json()["code"] != "permission_denied", "must not reveal the parent exists"
+            assert response.json()["code"] != "permission_denied", (
+                "must not reveal the parent exists"
+            )
     assert Region.objects.filter(code=child).exists() == (expected == "C")
 
 
 @pytest.mark.parametrize("username", list(TARGETS))
-def test_pairing_lists_show_only_pairings_that_concern_the_user(client_for: Any, api_token: Any, username: str) -> None:
+def test_pairing_lists_show_only_pairings_that_concern_the_user(
+    client_for: Any, api_token: Any, username: str
+) -> None:
     from bangfu.accounts.scopes import scope_for
     from bangfu.regions.models import Pairing
 
@@ -174,7 +216,9 @@ def test_pairing_lists_show_only_pairings_that_concern_the_user(client_for: Any,
     response = Client(headers=api_token(username)).get("/api/v1/pairings")
     assert response.status_code == 200
     seen = {(p["east"]["code"], p["west"]["code"]) for p in response.json()}
-    everything = {(p.east.code, p.west.code) for p in Pairing.objects.select_related("east", "west")}
+    everything = {
+        (p.east.code, p.west.code) for p in Pairing.objects.select_related("east", "west")
+    }
     if username in {"admin", "auditor"}:
         assert seen == everything
     elif username == "songjiang-office":

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+DEMO_PASSWORD = "bangfu-demo"  # every demo user's (bangfu.demo.builder)
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
@@ -74,7 +75,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
-    demo = subprocess.run(  # noqa: S603 (fixed arguments)
+    demo = subprocess.run(
         [str(bangfu), "demo", "--no-serve"],
         env=env,
         cwd=var_dir,
@@ -92,7 +93,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}/"
     log_path = var_dir / "server.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        server = subprocess.Popen(
             [str(bangfu), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
             cwd=var_dir,
@@ -166,7 +167,7 @@ class UI:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def login(self, username: str, password: str = "bangfu-demo") -> None:
+    def login(self, username: str, password: str = DEMO_PASSWORD) -> None:
         from playwright.sync_api import expect
 
         self.goto("accounts/login/")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 from importlib.resources import files
-
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,8 +26,9 @@ def reference_children(code: str) -> set[str]:
     return {row["code"] for row in csv.DictReader(text.splitlines()) if row["parent_code"] == code}
 
 
-def walk_tree(ui: UI) -> None:
+def walk_tree(ui: UI, *, shots: bool = True) -> None:
     """As menghai-county: Regions → 勐海县 → 勐阿镇 → 纳丙村's page (htmx loads each level)."""
+    shot = ui.shot if shots else (lambda state: None)
     page = ui.page
     ui.login("menghai-county")
     ui.nav("regions")
@@ -39,21 +39,21 @@ def walk_tree(ui: UI) -> None:
     expect(roots).to_have_count(1)
     expect(roots.locator(":scope > a")).to_have_text("勐海县")
     expect(roots.locator(":scope > a")).to_have_attribute("href", f"/regions/{MENGHAI}/")
-    ui.shot("1-root")
+    shot("1-root")
 
     tree.locator(f"button.toggle[data-code='{MENGHAI}']").click()
     menga = tree.locator(f"a[href='/regions/{MENGA}/']")
     expect(menga).to_have_text("勐阿镇")
     townships = roots.locator(":scope > ul.tree > li.node > a")
     expect(townships).to_have_count(len(reference_children(MENGHAI)))
-    ui.shot("2-townships")
+    shot("2-townships")
 
     tree.locator(f"button.toggle[data-code='{MENGA}']").click()
     nabing = tree.locator(f"a[href='/regions/{NABING}/']")
     expect(nabing).to_have_text("纳丙村")
     villages = menga.locator("xpath=..").locator(":scope > ul.tree > li.node > a")
     expect(villages).to_have_count(len(reference_children(MENGA)))
-    ui.shot("3-villages")
+    shot("3-villages")
 
     nabing.click()
     expect(page).to_have_url(ui.url(f"regions/{NABING}/"))
@@ -62,7 +62,7 @@ def walk_tree(ui: UI) -> None:
     expect(crumbs).to_contain_text("勐阿镇")
     expect(crumbs).to_contain_text("勐海县")
     expect(page.locator("main")).to_contain_text(NABING)
-    ui.shot("4-village")
+    shot("4-village")
 
 
 def test_login_shows_user_and_pairings(ui: UI) -> None:
@@ -175,7 +175,7 @@ def test_scope_in_the_browser(ui: UI) -> None:
 
 def test_every_request_stays_local(ui: UI) -> None:
     """No CDN, web font or analytics: the login and the tree walk load only our own server."""
-    walk_tree(ui)
+    walk_tree(ui, shots=False)  # test_region_tree_walk keeps the same screenshots
     ui.nav("pairings")
     expect(ui.page.locator("#pairing-table")).to_be_visible()
 

@@ -41,7 +41,9 @@ def refused(code: ErrorCode, call: Any, *args: Any, **kwargs: Any) -> BangfuErro
 
 def test_a_village_is_created_under_its_township_and_audited(users: dict[str, Any]) -> None:
     actor = users["menga-township"]
-    data = RegionIn(code="532822106299", name_zh="新村", level="village", parent_code="532822106000")
+    data = RegionIn(
+        code="532822106299", name_zh="新村", level="village", parent_code="532822106000"
+    )
     village = region_create(actor=actor, capture=MENGA, view=MENGA, data=data)
     assert village.parent is not None and village.parent.code == "532822106000"
     assert village.is_west, "inherits the western flag of its parent"
@@ -54,17 +56,51 @@ def test_a_village_is_created_under_its_township_and_audited(users: dict[str, An
 @pytest.mark.parametrize(
     ("data", "code", "field"),
     [
-        (RegionIn("5328221062", "甲", "village", "532822106000"), ErrorCode.REGION_CODE_MALFORMED, "code"),
-        (RegionIn("532822107000", "乙", "village", "532822106000"), ErrorCode.REGION_CODE_LEVEL_MISMATCH, "code"),
-        (RegionIn("532822107201", "丙", "village", "532822106000"), ErrorCode.REGION_PARENT_INVALID, "parent_code"),
-        (RegionIn("532822106298", "丁", "village", "532822106999"), ErrorCode.REGION_PARENT_INVALID, "parent_code"),
-        (RegionIn("532822106298", "戊", "village", None), ErrorCode.REGION_PARENT_INVALID, "parent_code"),
-        (RegionIn("532822106207", "己", "village", "532822106000"), ErrorCode.REGION_CODE_TAKEN, "code"),
-        (RegionIn("532822106298", " ", "village", "532822106000"), ErrorCode.VALIDATION_ERROR, "name_zh"),
-        (RegionIn("532822106298", "庚", "hamlet", "532822106000"), ErrorCode.VALIDATION_ERROR, "level"),
+        (
+            RegionIn("5328221062", "甲", "village", "532822106000"),
+            ErrorCode.REGION_CODE_MALFORMED,
+            "code",
+        ),
+        (
+            RegionIn("532822107000", "乙", "village", "532822106000"),
+            ErrorCode.REGION_CODE_LEVEL_MISMATCH,
+            "code",
+        ),
+        (
+            RegionIn("532822107201", "丙", "village", "532822106000"),
+            ErrorCode.REGION_PARENT_INVALID,
+            "parent_code",
+        ),
+        (
+            RegionIn("532822106298", "丁", "village", "532822106999"),
+            ErrorCode.REGION_PARENT_INVALID,
+            "parent_code",
+        ),
+        (
+            RegionIn("532822106298", "戊", "village", None),
+            ErrorCode.REGION_PARENT_INVALID,
+            "parent_code",
+        ),
+        (
+            RegionIn("532822106207", "己", "village", "532822106000"),
+            ErrorCode.REGION_CODE_TAKEN,
+            "code",
+        ),
+        (
+            RegionIn("532822106298", " ", "village", "532822106000"),
+            ErrorCode.VALIDATION_ERROR,
+            "name_zh",
+        ),
+        (
+            RegionIn("532822106298", "庚", "hamlet", "532822106000"),
+            ErrorCode.VALIDATION_ERROR,
+            "level",
+        ),
     ],
 )
-def test_bad_regions_are_refused_with_code_and_field(data: RegionIn, code: ErrorCode, field: str) -> None:
+def test_bad_regions_are_refused_with_code_and_field(
+    data: RegionIn, code: ErrorCode, field: str
+) -> None:
     error = refused(code, create, data)
     assert error.field == field
 
@@ -102,8 +138,12 @@ def test_a_visible_but_not_capturable_parent_is_forbidden() -> None:
 def test_update_keeps_history_with_reason(users: dict[str, Any], region: Any) -> None:
     nabing = region("532822106207")
     region_update(
-        actor=users["admin"], capture=ALL, view=ALL, region=nabing,
-        changes={"name_en": "Nabing Village Committee"}, reason="official English name",
+        actor=users["admin"],
+        capture=ALL,
+        view=ALL,
+        region=nabing,
+        changes={"name_en": "Nabing Village Committee"},
+        reason="official English name",
     )
     entry = AuditEntry.objects.filter(object_id=str(nabing.pk), action="update").get()
     assert entry.changes() == [("name_en", "Nabing Village", "Nabing Village Committee")]
@@ -121,7 +161,10 @@ def test_moving_a_region_under_its_own_descendant_is_a_cycle(region: Any) -> Non
     refused(
         ErrorCode.REGION_PARENT_CYCLE,
         region_update,
-        actor=None, capture=ALL, view=ALL, region=region("532822000000"),
+        actor=None,
+        capture=ALL,
+        view=ALL,
+        region=region("532822000000"),
         changes={"parent_code": "532822106000"},
     )
 
@@ -130,7 +173,10 @@ def test_moving_to_a_parent_whose_code_does_not_enclose_it_is_refused(region: An
     error = refused(
         ErrorCode.REGION_PARENT_INVALID,
         region_update,
-        actor=None, capture=ALL, view=ALL, region=region("532822106207"),
+        actor=None,
+        capture=ALL,
+        view=ALL,
+        region=region("532822106207"),
         changes={"parent_code": "532822101000"},
     )
     assert "must start with 532822101" in error.message
@@ -140,7 +186,11 @@ def test_codes_cannot_be_edited(region: Any) -> None:
     refused(
         ErrorCode.VALIDATION_ERROR,
         region_update,
-        actor=None, capture=ALL, view=ALL, region=region("532822106207"), changes={"code": "532822106208"},
+        actor=None,
+        capture=ALL,
+        view=ALL,
+        region=region("532822106207"),
+        changes={"code": "532822106208"},
     )
 
 
@@ -168,7 +218,9 @@ def test_pairings_refuse_overlapping_periods_for_the_same_parties() -> None:
         ("31011700000", "533103000000", 2020, None, ErrorCode.REGION_CODE_MALFORMED),
     ],
 )
-def test_bad_pairings_are_refused(east: str, west: str, start: int, end: int | None, code: ErrorCode) -> None:
+def test_bad_pairings_are_refused(
+    east: str, west: str, start: int, end: int | None, code: ErrorCode
+) -> None:
     refused(code, pairing, east, west, start, end)
 
 
@@ -176,8 +228,18 @@ def test_pairing_update_checks_overlap_and_audits() -> None:
     first = pairing("310118000000", "533103000000", 2010, 2012)
     pairing("310118000000", "533103000000", 2014, None)
     refused(
-        ErrorCode.PAIRING_OVERLAP, pairing_update,
-        actor=None, capture=ALL, pairing=first, start_year=2010, end_year=2015, note="",
+        ErrorCode.PAIRING_OVERLAP,
+        pairing_update,
+        actor=None,
+        capture=ALL,
+        pairing=first,
+        start_year=2010,
+        end_year=2015,
+        note="",
     )
-    pairing_update(actor=None, capture=ALL, pairing=first, start_year=2010, end_year=2013, note="延长")
-    assert AuditEntry.objects.filter(object_type="regions.pairing", object_id=str(first.pk), action="update").exists()
+    pairing_update(
+        actor=None, capture=ALL, pairing=first, start_year=2010, end_year=2013, note="延长"
+    )
+    assert AuditEntry.objects.filter(
+        object_type="regions.pairing", object_id=str(first.pk), action="update"
+    ).exists()

@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.models import ApiToken, LoginFailure, Role, User
 from bangfu.audit.models import AuditAction
@@ -40,7 +41,9 @@ def login_check_throttle(*, username: str) -> None:
         minutes = settings.BANGFU_LOGIN_WINDOW_SECONDS // 60
         raise BangfuError(
             ErrorCode.AUTH_THROTTLED,
-            f"Too many failed sign-ins; try again in {minutes} minutes or ask an administrator.",
+            _(
+                "Too many failed sign-ins; try again in {minutes} minutes or ask an administrator."
+            ).format(minutes=minutes),
         )
 
 
@@ -54,7 +57,7 @@ def login_authenticate(*, request: HttpRequest | None, username: str, password: 
         LoginFailure.objects.create(
             username=username.lower(), client_ip=context.current().client_ip
         )
-        raise BangfuError(ErrorCode.AUTH_INVALID_CREDENTIALS, "Wrong username or password.")
+        raise BangfuError(ErrorCode.AUTH_INVALID_CREDENTIALS, _("Wrong username or password."))
     LoginFailure.objects.filter(username=username.lower()).delete()
     return user
 
@@ -83,12 +86,14 @@ def token_resolve(*, token: str) -> User:
     """The active user behind a bearer token, or a refusal that says why."""
     record = ApiToken.objects.select_related("user").filter(key_hash=_hash(token or "")).first()
     if record is None or not record.user.is_active:
-        raise BangfuError(ErrorCode.AUTH_TOKEN_INVALID, "The bearer token is not valid.")
+        raise BangfuError(ErrorCode.AUTH_TOKEN_INVALID, _("The bearer token is not valid."))
     now = timezone.now()
     if record.expires_at <= now:
         raise BangfuError(
             ErrorCode.AUTH_TOKEN_EXPIRED,
-            f"The bearer token expired at {record.expires_at.isoformat()}; request a new one.",
+            _("The bearer token expired at {time}; request a new one.").format(
+                time=record.expires_at.isoformat()
+            ),
         )
     ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
     return record.user
@@ -132,7 +137,8 @@ def _regions(codes: list[str]) -> list[Region]:
     missing = sorted(set(codes) - {r.code for r in regions})
     if missing:
         raise BangfuError(
-            ErrorCode.REGION_NOT_FOUND, f"Unknown region codes: {', '.join(missing)}."
+            ErrorCode.REGION_NOT_FOUND,
+            _("Unknown region codes: {codes}.").format(codes=", ".join(missing)),
         )
     return regions
 

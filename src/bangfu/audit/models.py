@@ -8,13 +8,16 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.errors import BangfuError, ErrorCode
 
 
 def _refuse() -> NoReturn:
-    raise BangfuError(ErrorCode.AUDIT_APPEND_ONLY, "Log entries cannot be changed or deleted.")
+    raise BangfuError(
+        ErrorCode.AUDIT_APPEND_ONLY, gettext("Log entries cannot be changed or deleted.")
+    )
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):

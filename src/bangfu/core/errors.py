@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from http import HTTPStatus
 
+from django.utils.translation import gettext as _
+
 
 class ErrorCode(StrEnum):
     # generic
@@ -75,6 +77,9 @@ class BangfuError(Exception):
         return f"{self.code}{where}: {self.message}"
 
 
-def not_found(code: ErrorCode = ErrorCode.NOT_FOUND, what: str = "object") -> BangfuError:
+def not_found(code: ErrorCode = ErrorCode.NOT_FOUND, what: str | None = None) -> BangfuError:
     """The same answer whether the object is absent or merely outside the user's view scope."""
-    return BangfuError(code, f"No {what} with that identifier is visible to you.")
+    return BangfuError(
+        code,
+        _("No {what} with that identifier is visible to you.").format(what=what or _("object")),
+    )

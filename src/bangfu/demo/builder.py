@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from bangfu.accounts.models import Role
 from bangfu.accounts.services import user_upsert
@@ -56,7 +57,7 @@ def require_demo_allowed() -> None:
     if not getattr(settings, "BANGFU_DEMO_ALLOWED", False):
         raise BangfuError(
             ErrorCode.DEMO_REFUSED,
-            "The demo (users with a shared password) is refused under production settings.",
+            _("The demo (users with a shared password) is refused under production settings."),
         )
 
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from bangfu.core.errors import BangfuError, ErrorCode
 
 
@@ -35,6 +38,19 @@ PREFIX_LENGTH: dict[Level, int] = {
 CODE_LENGTH = 12
 NATURAL_VILLAGE_CODE_LENGTH = 15
 LEVEL_NAMES: dict[str, Level] = {level.name.lower(): level for level in Level}
+LEVEL_LABELS = {
+    Level.PROVINCE: gettext_lazy("Province"),
+    Level.PREFECTURE: gettext_lazy("Prefecture"),
+    Level.COUNTY: gettext_lazy("County"),
+    Level.TOWNSHIP: gettext_lazy("Township"),
+    Level.VILLAGE: gettext_lazy("Village"),
+    Level.NATURAL_VILLAGE: gettext_lazy("Natural village"),
+}
+
+
+def level_label(level: Level | int) -> str:
+    """The level's name in the active language, in lower case for use inside sentences."""
+    return str(LEVEL_LABELS[Level(level)]).lower()
 
 
 def code_length(level: Level) -> int:
@@ -49,7 +65,7 @@ def parse_level(value: str | int) -> Level:
         names = ", ".join(LEVEL_NAMES)
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR,
-            f"Unknown level {value!r}; use one of {names}.",
+            _("Unknown level {value!r}; use one of {names}.").format(value=value, names=names),
             field="level",
         ) from None
 
@@ -59,14 +75,16 @@ def check_code_shape(code: str, *, field: str = "code") -> str:
     if not isinstance(code, str) or not code.isascii() or not code.isdigit():
         raise BangfuError(
             ErrorCode.REGION_CODE_MALFORMED,
-            f"Region code {code!r} must consist of digits 0-9 only.",
+            _("Region code {code!r} must consist of digits 0-9 only.").format(code=code),
             field=field,
         )
     if len(code) not in (CODE_LENGTH, NATURAL_VILLAGE_CODE_LENGTH):
         raise BangfuError(
             ErrorCode.REGION_CODE_MALFORMED,
-            f"Region code {code!r} has {len(code)} digits; a region code has 12 "
-            f"(15 for a natural village).",
+            _(
+                "Region code {code!r} has {n} digits; "
+                "a region code has 12 (15 for a natural village)."
+            ).format(code=code, n=len(code)),
             field=field,
         )
     return code
@@ -83,7 +101,8 @@ def infer_level(code: str) -> Level:
             return level
     if code[:2] == "00":
         raise BangfuError(
-            ErrorCode.REGION_CODE_MALFORMED, f"Region code {code!r} has no province digits."
+            ErrorCode.REGION_CODE_MALFORMED,
+            _("Region code {code!r} has no province digits.").format(code=code),
         )
     return Level.PROVINCE
 
@@ -94,8 +113,9 @@ def check_code_for_level(code: str, level: Level) -> str:
     if actual is not level:
         raise BangfuError(
             ErrorCode.REGION_CODE_LEVEL_MISMATCH,
-            f"Region code {code} is shaped like a {actual.name.lower()} code, "
-            f"not a {level.name.lower()} code.",
+            _("Region code {code} is shaped like a {actual} code, not a {level} code.").format(
+                code=code, actual=level_label(actual), level=level_label(level)
+            ),
             field="code",
         )
     return code

@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bangfu.regions.codes import Level, significant_prefix
+from bangfu.regions.codes import LEVEL_LABELS, Level, significant_prefix
 
 
 class RegionLevel(models.IntegerChoices):
-    PROVINCE = Level.PROVINCE, _("Province")
-    PREFECTURE = Level.PREFECTURE, _("Prefecture")
-    COUNTY = Level.COUNTY, _("County")
-    TOWNSHIP = Level.TOWNSHIP, _("Township")
-    VILLAGE = Level.VILLAGE, _("Village")
-    NATURAL_VILLAGE = Level.NATURAL_VILLAGE, _("Natural village")
+    PROVINCE = Level.PROVINCE, LEVEL_LABELS[Level.PROVINCE]
+    PREFECTURE = Level.PREFECTURE, LEVEL_LABELS[Level.PREFECTURE]
+    COUNTY = Level.COUNTY, LEVEL_LABELS[Level.COUNTY]
+    TOWNSHIP = Level.TOWNSHIP, LEVEL_LABELS[Level.TOWNSHIP]
+    VILLAGE = Level.VILLAGE, LEVEL_LABELS[Level.VILLAGE]
+    NATURAL_VILLAGE = Level.NATURAL_VILLAGE, LEVEL_LABELS[Level.NATURAL_VILLAGE]
 
 
 class Region(models.Model):

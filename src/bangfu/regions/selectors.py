@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from bangfu.core.errors import ErrorCode, not_found
 from bangfu.regions.codes import Level, ancestor_codes, prefix_bounds
@@ -13,10 +14,10 @@ from bangfu.regions.scope import RegionScope
 def region_get(*, scope: RegionScope, code: str) -> Region:
     """The region with this code if the scope covers it; 404 alike when absent or hidden."""
     if not isinstance(code, str) or not scope.covers(code):
-        raise not_found(ErrorCode.REGION_NOT_FOUND, "region")
+        raise not_found(ErrorCode.REGION_NOT_FOUND, _("region"))
     region = Region.objects.select_related("parent").filter(code=code).first()
     if region is None:
-        raise not_found(ErrorCode.REGION_NOT_FOUND, "region")
+        raise not_found(ErrorCode.REGION_NOT_FOUND, _("region"))
     return region
 
 
@@ -92,5 +93,5 @@ def pairing_list(
 def pairing_get(*, scope: RegionScope, pk: int) -> Pairing:
     pairing = pairing_list(scope=scope).filter(pk=pk).first()
     if pairing is None:
-        raise not_found(ErrorCode.PAIRING_NOT_FOUND, "pairing")
+        raise not_found(ErrorCode.PAIRING_NOT_FOUND, _("pairing"))
     return pairing

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction
 from bangfu.audit.services import audit_record, snapshot
@@ -18,6 +19,7 @@ from bangfu.regions.codes import (
     check_code_for_level,
     check_code_shape,
     is_descendant_code,
+    level_label,
     parse_level,
 )
 from bangfu.regions.models import Pairing, Region
@@ -42,21 +44,21 @@ def require_capture(*, capture: RegionScope, view: RegionScope, code: str) -> No
     """404 when the region is outside the view scope (its existence is not revealed),
     403 when it is visible but outside the capture scope."""
     if not view.covers(code):
-        raise not_found(ErrorCode.REGION_NOT_FOUND, "region")
+        raise not_found(ErrorCode.REGION_NOT_FOUND, _("region"))
     if not capture.covers(code):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
-            f"You may view region {code} but not create or change data there.",
+            _("You may view region {code} but not create or change data there.").format(code=code),
         )
 
 
 def _clean_name(value: str, field: str, *, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise BangfuError(ErrorCode.VALIDATION_ERROR, "A name is required.", field=field)
+        raise BangfuError(ErrorCode.VALIDATION_ERROR, _("A name is required."), field=field)
     if len(value) > 100:
         raise BangfuError(
-            ErrorCode.VALIDATION_ERROR, "Names are at most 100 characters.", field=field
+            ErrorCode.VALIDATION_ERROR, _("Names are at most 100 characters."), field=field
         )
     return value
 
@@ -66,7 +68,7 @@ def _resolve_parent(data: RegionIn, level: Level, view: RegionScope) -> Region |
         if level is not Level.PROVINCE:
             raise BangfuError(
                 ErrorCode.REGION_PARENT_INVALID,
-                f"A {level.name.lower()} needs a parent region.",
+                _("A {level} needs a parent region.").format(level=level_label(level)),
                 field="parent_code",
             )
         return None
@@ -75,7 +77,9 @@ def _resolve_parent(data: RegionIn, level: Level, view: RegionScope) -> Region |
     if parent is None or not view.covers(parent.code):
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
-            f"Parent region {data.parent_code} does not exist or is not visible to you.",
+            _("Parent region {code} does not exist or is not visible to you.").format(
+                code=data.parent_code
+            ),
             field="parent_code",
         )
     check_parent_fits(child_code=data.code, child_level=level, parent=parent)
@@ -88,15 +92,19 @@ def check_parent_fits(*, child_code: str, child_level: Level, parent: Region) ->
     if parent.level >= child_level:
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
-            f"A {child_level.name.lower()} cannot sit under a "
-            f"{Level(parent.level).name.lower()} ({parent.code}): parents are of a higher level.",
+            _(
+                "A {child} cannot sit under a {parent} ({code}): parents are of a higher level."
+            ).format(
+                child=level_label(child_level), parent=level_label(parent.level), code=parent.code
+            ),
             field="parent_code",
         )
     if not is_descendant_code(child_code, parent.code):
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
-            f"Code {child_code} does not lie under parent {parent.code}: "
-            f"it must start with {parent.prefix}.",
+            _(
+                "Code {code} does not lie under parent {parent}: it must start with {prefix}."
+            ).format(code=child_code, parent=parent.code, prefix=parent.prefix),
             field="parent_code",
         )
 
@@ -108,12 +116,14 @@ def region_create(*, actor: Any, capture: RegionScope, view: RegionScope, data: 
     parent = _resolve_parent(data, level, view)
     if parent is None:
         if not capture.unrestricted:
-            raise BangfuError(ErrorCode.PERMISSION_DENIED, "Only administrators add provinces.")
+            raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Only administrators add provinces."))
     else:
         require_capture(capture=capture, view=view, code=parent.code)
     if Region.objects.filter(code=code).exists():
         raise BangfuError(
-            ErrorCode.REGION_CODE_TAKEN, f"Region code {code} is already in use.", field="code"
+            ErrorCode.REGION_CODE_TAKEN,
+            _("Region code {code} is already in use.").format(code=code),
+            field="code",
         )
     region = Region.objects.create(
         code=code,
@@ -149,7 +159,9 @@ def region_update(
     if unknown:
         field = sorted(unknown)[0]
         raise BangfuError(
-            ErrorCode.VALIDATION_ERROR, f"Field {field!r} cannot be changed here.", field=field
+            ErrorCode.VALIDATION_ERROR,
+            _("Field {field!r} cannot be changed here.").format(field=field),
+            field=field,
         )
     region = Region.objects.select_for_update().get(pk=region.pk)
     before = snapshot(region)
@@ -184,7 +196,7 @@ def _new_parent(
     if not parent_code:
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
-            "Only provinces stand without a parent.",
+            _("Only provinces stand without a parent."),
             field="parent_code",
         )
     check_code_shape(parent_code, field="parent_code")
@@ -192,7 +204,9 @@ def _new_parent(
     if parent is None or not view.covers(parent.code):
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
-            f"Parent region {parent_code} does not exist or is not visible to you.",
+            _("Parent region {code} does not exist or is not visible to you.").format(
+                code=parent_code
+            ),
             field="parent_code",
         )
     if (
@@ -202,7 +216,9 @@ def _new_parent(
     ):
         raise BangfuError(
             ErrorCode.REGION_PARENT_CYCLE,
-            f"Region {parent.code} lies inside {region.code}; a region cannot move under itself.",
+            _("Region {inner} lies inside {outer}; a region cannot move under itself.").format(
+                inner=parent.code, outer=region.code
+            ),
             field="parent_code",
         )
     check_parent_fits(child_code=region.code, child_level=Level(region.level), parent=parent)
@@ -239,13 +255,15 @@ def _check_years(start: int, end: int | None) -> None:
         if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
             raise BangfuError(
                 ErrorCode.PAIRING_YEARS_INVALID,
-                f"Year {year} is outside {MIN_YEAR}–{MAX_YEAR}.",
+                _("Year {year} is outside {low}–{high}.").format(
+                    year=year, low=MIN_YEAR, high=MAX_YEAR
+                ),
                 field=field,
             )
     if end is not None and end < start:
         raise BangfuError(
             ErrorCode.PAIRING_YEARS_INVALID,
-            f"End year {end} is before start year {start}.",
+            _("End year {end} is before start year {start}.").format(end=end, start=start),
             field="end_year",
         )
 
@@ -256,7 +274,7 @@ def _pairing_side(code: str, field: str, view: RegionScope) -> Region:
     if region is None or not view.covers(code):
         raise BangfuError(
             ErrorCode.REGION_NOT_FOUND,
-            f"Region {code} does not exist or is not visible to you.",
+            _("Region {code} does not exist or is not visible to you.").format(code=code),
             field=field,
         )
     return region
@@ -277,10 +295,20 @@ def _check_no_overlap(
     if clash is not None:
         raise BangfuError(
             ErrorCode.PAIRING_OVERLAP,
-            f"{east.name_zh} and {west.name_zh} are already paired for "
-            f"{clash.start_year}–{clash.end_year or '…'}; the periods would overlap.",
+            _(
+                "{east} and {west} are already paired for {start}–{end}; the periods would overlap."
+            ).format(
+                east=east.name_zh,
+                west=west.name_zh,
+                start=clash.start_year,
+                end=clash.end_year or "…",
+            ),
             field="start_year",
         )
+
+
+def _side(region: Region) -> str:
+    return _("western") if region.is_west else _("eastern")
 
 
 @transaction.atomic
@@ -292,15 +320,16 @@ def pairing_create(
     if east.is_west or not west.is_west:
         raise BangfuError(
             ErrorCode.PAIRING_SIDES_INVALID,
-            f"A pairing joins an eastern region ({east.code} is "
-            f"{'western' if east.is_west else 'eastern'}) with a western one ({west.code} is "
-            f"{'western' if west.is_west else 'eastern'}).",
+            _(
+                "A pairing joins an eastern region with a western one; "
+                "{east} is {east_side} and {west} is {west_side}."
+            ).format(east=east.code, east_side=_side(east), west=west.code, west_side=_side(west)),
             field="west_code" if east.is_west is False else "east_code",
         )
     if not (capture.covers(east.code) or capture.covers(west.code)):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
-            "You may record pairings only for regions in your capture scope.",
+            _("You may record pairings only for regions in your capture scope."),
         )
     _check_years(data.start_year, data.end_year)
     Region.objects.select_for_update().filter(pk=east.pk).first()  # serialise concurrent pairings
@@ -330,7 +359,7 @@ def pairing_update(
     if not (capture.covers(pairing.east.code) or capture.covers(pairing.west.code)):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
-            "You may change pairings only for regions in your capture scope.",
+            _("You may change pairings only for regions in your capture scope."),
         )
     _check_years(start_year, end_year)
     _check_no_overlap(pairing.east, pairing.west, start_year, end_year, exclude=pairing.pk)

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bangfu.accounts.scopes import can_read_logs, scope_for
@@ -74,7 +75,7 @@ def region_create_child(request: HttpRequest, code: str) -> HttpResponse:
     view, capture = scope_for(request.user, "view"), scope_for(request.user, "capture")
     parent = regions.region_get(scope=view, code=code)
     if not capture.covers(parent.code):
-        raise BangfuError(ErrorCode.PERMISSION_DENIED, "Not in your capture scope.")
+        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
     initial_level = min(int(parent.level) + 1, int(Level.NATURAL_VILLAGE))
     form = ChildRegionForm(
         request.POST or None, initial={"level": initial_level, "code": parent.prefix}
@@ -97,7 +98,7 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
     view, capture = scope_for(request.user, "view"), scope_for(request.user, "capture")
     region = regions.region_get(scope=view, code=code)
     if not capture.covers(region.code):
-        raise BangfuError(ErrorCode.PERMISSION_DENIED, "Not in your capture scope.")
+        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
     initial = {
         f: getattr(region, f) for f in ("name_zh", "name_en", "former_poor_county", "key_county")
     }
@@ -139,7 +140,7 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not can_read_logs(request.user):
         raise BangfuError(
-            ErrorCode.PERMISSION_DENIED, "Only administrators and auditors read the log."
+            ErrorCode.PERMISSION_DENIED, _("Only administrators and auditors read the log.")
         )
     page = Paginator(audit_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/audit_log.html", {"page": page, "language": get_language()})

@@ -1,0 +1,128 @@
+"""Web shell: sign-in, language, region pages with pinned query counts, assets served locally."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+import bangfu
+
+pytestmark = pytest.mark.django_db
+TEMPLATES = Path(bangfu.__file__).parent
+
+
+def test_home_is_public_and_chinese_by_default() -> None:
+    response = Client().get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<html lang="zh-hans">' in page and "登录" in page
+
+
+def test_sign_in_and_out_through_the_form() -> None:
+    client = Client()
+    response = client.post(
+        "/accounts/login/", {"username": "songjiang-office", "password": "bangfu-demo"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    home = client.get("/").content.decode()
+    assert "松江区合作交流办" in home
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/regions/").status_code == 302, "signed out again"
+
+
+def test_wrong_password_says_so_and_signs_nobody_in() -> None:
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "admin", "password": "wrong-password"})
+    assert response.status_code == 401
+    assert "用户名或密码错误" in response.content.decode()
+    assert client.get("/regions/").status_code == 302
+
+
+def test_login_redirect_refuses_foreign_hosts() -> None:
+    response = Client().post(
+        "/accounts/login/?next=https://evil.example/",
+        {"username": "admin", "password": "bangfu-demo"},
+    )
+    assert response["Location"] == "/"
+
+
+def test_language_switch_to_english_and_back() -> None:
+    client = Client()
+    client.force_login(
+        __import__("bangfu.accounts.models", fromlist=["User"]).User.objects.get(username="admin")
+    )
+    client.post("/i18n/setlang/", {"language": "en", "next": "/regions/"})
+    english = client.get("/regions/532822000000/").content.decode()
+    assert (
+        '<html lang="en">' in english
+        and "Menghai County" in english
+        and "Subordinate regions" in english
+    )
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    chinese = client.get("/regions/532822000000/").content.decode()
+    assert '<html lang="zh-hans">' in chinese and "勐海县" in chinese and "下级区划" in chinese
+
+
+def test_anonymous_users_are_sent_to_sign_in() -> None:
+    response = Client().get("/regions/532822000000/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
+
+
+@pytest.mark.parametrize("username", ["admin", "menghai-county", "songjiang-office"])
+def test_region_page_query_count_is_pinned(
+    client_for: Any, django_assert_max_num_queries: Any, username: str
+) -> None:
+    client = client_for(username)
+    client.get("/regions/532822000000/")  # warm caches (sessions, content types)
+    with django_assert_max_num_queries(14):
+        response = client.get("/regions/532822000000/")
+    assert response.status_code == 200
+
+
+def test_tree_and_lists_keep_query_counts_flat(
+    client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for("admin")
+    client.get("/regions/")
+    for url in ("/regions/", "/regions/532822000000/children/", "/pairings/", "/audit/"):
+        with django_assert_max_num_queries(10):
+            assert client.get(url).status_code == 200, url
+
+
+def test_region_page_shows_children_pairings_and_counts(client_for: Any) -> None:
+    page = client_for("songjiang-office").get("/regions/310117000000/").content.decode()
+    assert "西双版纳傣族自治州" in page and "定日县" in page  # its pairings
+    assert "岳阳街道" in page  # a child
+    menghai = client_for("menghai-county").get("/regions/532822000000/").content.decode()
+    assert "勐阿镇" in menghai and "松江区" in menghai and "原贫困县" in menghai
+
+
+def test_every_template_asset_is_local() -> None:
+    """No CDN: every src/href in our templates is relative or a Django URL/static tag."""
+    for template in TEMPLATES.rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        for url in re.findall(r'(?:src|href)="([^"]+)"', text):
+            assert not re.match(r"^(https?:)?//", url), f"{template.name}: external asset {url}"
+    vendored = TEMPLATES / "web" / "static" / "vendor"
+    assert (vendored / "htmx-2.0.8.min.js").stat().st_size > 10_000
+
+
+def test_static_files_are_served_by_the_app(client_for: Any) -> None:
+    # WhiteNoise serves from the apps' static folders without collectstatic (offline intranets)
+    from django.test import override_settings
+
+    with override_settings(DEBUG=False):
+        css = Client().get(settings.STATIC_URL + "bangfu/bangfu.css")
+        htmx = Client().get(settings.STATIC_URL + "vendor/htmx-2.0.8.min.js")
+    assert css.status_code == 200 and htmx.status_code == 200
+
+
+def test_object_outside_scope_is_404_not_403(client_for: Any) -> None:
+    response = client_for("nabing-village").get("/regions/532822106201/")
+    assert response.status_code == 404
+    assert "532822106201" not in response.content.decode()
