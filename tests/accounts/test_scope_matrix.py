@@ -107,8 +107,12 @@ def test_web_detail(client_for: Any, username: str, part: str) -> None:
     code, expected = TARGETS[username][part], EXPECTED[username][part]
     response = client_for(username).get(f"/regions/{code}/")
     assert response.status_code == read_status(expected)
-    if expected == "-":
-        assert code.encode() not in response.content
+    if expected == "-":  # nothing of the region shows, only the generic not-found page
+        from bangfu.regions.models import Region
+
+        page = response.content.decode()
+        assert Region.objects.get(code=code).name_zh not in page
+        assert 'id="error-404"' in page
 
 
 @pytest.mark.parametrize(("username", "part"), CASES)

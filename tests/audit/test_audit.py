@@ -107,6 +107,8 @@ def test_region_page_shows_history_and_log_page_is_for_admins_and_auditors(clien
         {"name_zh": "纳丙村", "name_en": "Nabing", "reason": "核对名称"},
     )
     page = admin.get("/regions/532822106207/").content.decode()
-    assert "核对名称" in page and "Nabing Village" in page
+    assert "核对名称" in page and "英文名称: Nabing Village → Nabing" in page
+    assert "parent_id" not in page and "is_west" not in page, "field labels, not column names"
+    assert "上级区划: — → 勐阿镇 (532822106000)" in page, "foreign keys shown by name"
     assert client_for("auditor").get("/audit/").status_code == 200
     assert client_for("menghai-county").get("/audit/").status_code == 403

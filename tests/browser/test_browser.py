@@ -4,6 +4,7 @@ real server. Screenshots of each key state go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import csv
+import re
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ MENGHAI = "532822000000"  # 勐海县, a county in Xishuangbanna
 MENGA = "532822106000"  # 勐阿镇, a township of Menghai
 NABING = "532822106207"  # 纳丙村, a village of Menga
 MANGSHI = "533103000000"  # 芒市, a county in Dehong (paired with Qingpu, not Songjiang)
+CHINESE = re.compile(r"^\s*[\u4e00-\u9fff]+\s*$")  # wording may change; the script may not
 
 
 def reference_children(code: str) -> set[str]:
@@ -99,7 +101,7 @@ def test_wrong_password_is_refused(ui: UI) -> None:
 
     alert = form.locator(".errorlist[role=alert]")
     expect(alert).to_be_visible()
-    expect(alert).not_to_be_empty()
+    expect(alert).to_have_text(re.compile(r"[\u4e00-\u9fff]"))  # said in Chinese, the default
     expect(page).to_have_url(ui.url("accounts/login/"))
     expect(page.locator("#logout")).to_have_count(0)
     expect(page.locator(".topbar .who")).to_have_count(0)
@@ -121,6 +123,7 @@ def test_language_switch(ui: UI) -> None:
     expect(html).to_have_attribute("lang", "zh-hans")
     expect(switch).to_have_text("English")
     expect(page.locator("#region-name")).to_have_text("勐海县")
+    expect(regions_link).to_have_text(CHINESE)
     ui.shot("1-chinese")
 
     switch.click()
@@ -138,6 +141,7 @@ def test_language_switch(ui: UI) -> None:
     expect(html).to_have_attribute("lang", "zh-hans")
     expect(switch).to_have_text("English")
     expect(page.locator("#region-name")).to_have_text("勐海县")
+    expect(regions_link).to_have_text(CHINESE)
     ui.shot("3-chinese-again")
     assert not ui.errors
 

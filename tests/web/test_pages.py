@@ -100,6 +100,11 @@ def test_region_page_shows_children_pairings_and_counts(client_for: Any) -> None
     assert "岳阳街道" in page  # a child
     menghai = client_for("menghai-county").get("/regions/532822000000/").content.decode()
     assert "勐阿镇" in menghai and "松江区" in menghai and "原贫困县" in menghai
+    counts = menghai[menghai.index('class="counts"') :]
+    assert (
+        "<th>乡镇（街道）</th><td>11</td>" in counts
+        and "<th>行政村（社区）</th><td>14</td>" in counts
+    )
 
 
 def test_every_template_asset_is_local() -> None:
@@ -125,4 +130,5 @@ def test_static_files_are_served_by_the_app(client_for: Any) -> None:
 def test_object_outside_scope_is_404_not_403(client_for: Any) -> None:
     response = client_for("nabing-village").get("/regions/532822106201/")
     assert response.status_code == 404
-    assert "532822106201" not in response.content.decode()
+    page = response.content.decode()
+    assert "嘎赛村" not in page and "该页面不存在，或不在您的查看范围内。" in page

@@ -14,11 +14,11 @@ from bangfu.audit.services import audit_record, snapshot
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     list_display = ("username", "display_name", "role", "is_active", "last_login")
     list_filter = ("role", "is_active")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Bangfu", {"fields": ("role", "display_name", "capture_regions", "view_regions")}),
     )
     filter_horizontal = ("capture_regions", "view_regions", "groups", "user_permissions")

@@ -25,7 +25,12 @@ class Region(models.Model):
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent region"),
     )
     is_west = models.BooleanField(_("western (assisted) side"), default=False)
     former_poor_county = models.BooleanField(_("former poor county"), default=False)
@@ -58,8 +63,18 @@ class Region(models.Model):
 class Pairing(models.Model):
     """An eastern party paired with a western party (对口关系) for a span of years."""
 
-    east = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="pairings_as_east")
-    west = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="pairings_as_west")
+    east = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="pairings_as_east",
+        verbose_name=_("eastern side"),
+    )
+    west = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="pairings_as_west",
+        verbose_name=_("western side"),
+    )
     start_year = models.PositiveSmallIntegerField(_("start year"))
     end_year = models.PositiveSmallIntegerField(_("end year"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

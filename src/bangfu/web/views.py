@@ -15,6 +15,7 @@ from bangfu.audit.selectors import audit_list, object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.regions import selectors as regions
 from bangfu.regions.codes import Level
+from bangfu.regions.models import RegionLevel
 from bangfu.regions.services import RegionIn, region_create, region_update
 from bangfu.web.errors import refusals_as_http
 from bangfu.web.forms import ChildRegionForm, RegionEditForm, attach_error
@@ -60,7 +61,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "region": region,
         "ancestors": [(a, scope.covers(a.code)) for a in regions.region_ancestors(region=region)],
         "children": children,
-        "counts": [(level, counts[level]) for level in Level if level in counts],
+        "counts": [(RegionLevel(level).label, counts[level]) for level in Level if level in counts],
         "pairings": regions.pairing_list(scope=scope, region=region),
         "history": object_history(obj=region)[:20],
         "can_capture": scope_for(request.user, "capture").covers(region.code),

@@ -45,7 +45,7 @@ def install(apps, schema_editor):
         for table in TABLES:
             statements += sqlite_sql(table)
     for sql in statements:
-        schema_editor.execute(sql)
+        schema_editor.execute(sql, params=None)
 
 
 def remove(apps, schema_editor):
