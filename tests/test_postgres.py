@@ -19,9 +19,12 @@ def test_running_on_postgresql() -> None:
 
 
 def test_truncate_of_the_logs_is_refused() -> None:
-    with pytest.raises(DatabaseError, match="audit_append_only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE audit_auditentry")
+    with (
+        pytest.raises(DatabaseError, match="audit_append_only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE audit_auditentry")
 
 
 def test_subtree_range_uses_the_code_index() -> None:
