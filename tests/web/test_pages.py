@@ -132,3 +132,31 @@ def test_object_outside_scope_is_404_not_403(client_for: Any) -> None:
     assert response.status_code == 404
     page = response.content.decode()
     assert "嘎赛村" not in page and "该页面不存在，或不在您的查看范围内。" in page
+
+
+def test_exports_are_scoped_spreadsheets_with_codes_as_text(client_for: Any) -> None:
+    import io
+
+    import openpyxl
+
+    response = client_for("menga-township").get("/regions/532822106000/export.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="regions-532822106000.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("代码", "中文名称", "英文名称", "层级")
+    codes = [r[0] for r in rows[1:]]
+    assert codes[0] == "532822106000" and codes == sorted(codes)
+    assert all(isinstance(c, str) and c.startswith("532822106") for c in codes), "text, not numbers"
+    assert len(rows) == 1 + 1 + 8 and ("532822106207", "纳丙村") in [r[:2] for r in rows]
+    assert client_for("menga-township").get("/regions/532822000000/export.xlsx").status_code == 404
+
+    pairings = client_for("songjiang-office").get("/pairings/export.xlsx", {"year": 2000})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(pairings.streaming_content))).active
+    assert list(sheet.iter_rows(values_only=True))[1][:5] == (
+        "310117000000",
+        "松江区",
+        "540223000000",
+        "定日县",
+        1995,
+    )

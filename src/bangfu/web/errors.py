@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from bangfu.core.errors import BangfuError
 
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
-def refusals_as_http(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def refusals_as_http(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except BangfuError as error:
@@ -24,4 +27,4 @@ def refusals_as_http(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
                 raise PermissionDenied(error.message) from error
             raise
 
-    return wrapper
+    return cast(View, wrapper)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -13,8 +16,10 @@ from django.views.decorators.http import require_http_methods
 from bangfu.accounts.scopes import can_read_logs, scope_for
 from bangfu.audit.selectors import audit_list, object_history
 from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.spreadsheets import Column, write_xlsx
 from bangfu.regions import selectors as regions
 from bangfu.regions.codes import Level
+from bangfu.regions.exporters import pairing_columns, pairing_rows, region_columns, region_rows
 from bangfu.regions.models import RegionLevel
 from bangfu.regions.services import RegionIn, region_create, region_update
 from bangfu.web.errors import refusals_as_http
@@ -145,3 +150,38 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(audit_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/audit_log.html", {"page": page, "language": get_language()})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: object) -> FileResponse:
+    """Stream a spreadsheet written to a spooled temporary file (memory-bounded)."""
+    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    write_xlsx(buffer, sheet=sheet, columns=columns, rows=rows)  # type: ignore[arg-type]
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+@login_required
+@refusals_as_http
+def region_export(request: HttpRequest, code: str) -> FileResponse:
+    """The region and every visible region below it, as .xlsx."""
+    scope = scope_for(request.user, "view")
+    region = regions.region_get(scope=scope, code=code)
+    subtree = regions.region_subtree(scope=scope, region=region)
+    rows = region_rows(
+        subtree.model.objects.filter(Q(pk=region.pk) | Q(pk__in=subtree.values("pk")))
+    )
+    return xlsx_response(f"regions-{region.code}.xlsx", _("Regions"), region_columns(), rows)
+
+
+@login_required
+def pairing_export(request: HttpRequest) -> FileResponse:
+    year_text = request.GET.get("year", "").strip()
+    year = int(year_text) if year_text.isdigit() else None
+    pairings = regions.pairing_list(scope=scope_for(request.user, "view"), year=year)
+    suffix = f"-{year}" if year else ""
+    return xlsx_response(
+        f"pairings{suffix}.xlsx", _("Pairings"), pairing_columns(), pairing_rows(pairings)
+    )
