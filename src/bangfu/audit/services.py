@@ -78,3 +78,18 @@ def access_record(
         request_id=ctx.request_id,
         client_ip=ctx.client_ip,
     )
+
+
+def save_if_changed(
+    *, actor: Any, obj: models.Model, before: dict[str, Any], reason: str = ""
+) -> bool:
+    """Save ``obj`` and record the update, only if a field differs from ``before``; the caller
+    holds the transaction. Returns whether anything was written."""
+    after = snapshot(obj)
+    if after == before:
+        return False
+    obj.save()
+    audit_record(
+        actor=actor, action=AuditAction.UPDATE, obj=obj, before=before, after=after, reason=reason
+    )
+    return True

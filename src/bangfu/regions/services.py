@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction
-from bangfu.audit.services import audit_record, snapshot
+from bangfu.audit.services import audit_record, save_if_changed, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
 from bangfu.regions.codes import (
     Level,
@@ -72,17 +72,23 @@ def _resolve_parent(data: RegionIn, level: Level, view: RegionScope) -> Region |
                 field="parent_code",
             )
         return None
-    check_code_shape(data.parent_code, field="parent_code")
-    parent = Region.objects.filter(code=data.parent_code).first()
+    parent = _visible_parent(data.parent_code, view)
+    check_parent_fits(child_code=data.code, child_level=level, parent=parent)
+    return parent
+
+
+def _visible_parent(parent_code: str, view: RegionScope) -> Region:
+    """The parent region by code; absent and hidden parents are refused alike."""
+    check_code_shape(parent_code, field="parent_code")
+    parent = Region.objects.filter(code=parent_code).first()
     if parent is None or not view.covers(parent.code):
         raise BangfuError(
             ErrorCode.REGION_PARENT_INVALID,
             _("Parent region {code} does not exist or is not visible to you.").format(
-                code=data.parent_code
+                code=parent_code
             ),
             field="parent_code",
         )
-    check_parent_fits(child_code=data.code, child_level=level, parent=parent)
     return parent
 
 
@@ -175,18 +181,7 @@ def region_update(
         region.parent and region.parent.code
     ):
         region.parent = _new_parent(region, changes["parent_code"], capture, view)
-    after = snapshot(region)
-    if after == before:
-        return region
-    region.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=region,
-        before=before,
-        after=after,
-        reason=reason,
-    )
+    save_if_changed(actor=actor, obj=region, before=before, reason=reason)
     return region
 
 
@@ -199,16 +194,7 @@ def _new_parent(
             _("Only provinces stand without a parent."),
             field="parent_code",
         )
-    check_code_shape(parent_code, field="parent_code")
-    parent = Region.objects.filter(code=parent_code).first()
-    if parent is None or not view.covers(parent.code):
-        raise BangfuError(
-            ErrorCode.REGION_PARENT_INVALID,
-            _("Parent region {code} does not exist or is not visible to you.").format(
-                code=parent_code
-            ),
-            field="parent_code",
-        )
+    parent = _visible_parent(parent_code, view)
     if (
         parent.pk == region.pk
         or is_descendant_code(parent.code, region.code)
@@ -365,15 +351,5 @@ def pairing_update(
     _check_no_overlap(pairing.east, pairing.west, start_year, end_year, exclude=pairing.pk)
     before = snapshot(pairing)
     pairing.start_year, pairing.end_year, pairing.note = start_year, end_year, note.strip()[:300]
-    after = snapshot(pairing)
-    if after != before:
-        pairing.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=pairing,
-            before=before,
-            after=after,
-            reason=reason,
-        )
+    save_if_changed(actor=actor, obj=pairing, before=before, reason=reason)
     return pairing
