@@ -20,6 +20,8 @@ urlpatterns = [
     path("regions/<str:code>/export.xlsx", web.region_export, name="region-export"),
     path("pairings/", web.pairing_list, name="pairing-list"),
     path("pairings/export.xlsx", web.pairing_export, name="pairing-export"),
+    path("pairings/new/", web.pairing_create_view, name="pairing-create"),
+    path("pairings/<int:pk>/", web.pairing_detail, name="pairing-detail"),
     path("audit/", web.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

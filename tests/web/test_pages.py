@@ -160,3 +160,45 @@ def test_exports_are_scoped_spreadsheets_with_codes_as_text(client_for: Any) -> 
         "定日县",
         1995,
     )
+
+
+def test_pairings_are_recorded_and_changed_in_the_browser_forms(client_for: Any) -> None:
+    from bangfu.regions.models import Pairing
+
+    office = client_for("qingpu-office")
+    bad = office.post(
+        "/pairings/new/",
+        {
+            "east_code": "310118000000",
+            "west_code": "533103000000",
+            "start_year": 2021,
+            "end_year": 2019,
+        },
+    )
+    assert bad.status_code == 200 and "pairing_years_invalid" in bad.content.decode()
+    response = office.post(
+        "/pairings/new/",
+        {"east_code": "310118000000", "west_code": "533103000000", "start_year": 2018},
+    )
+    pairing = Pairing.objects.get(east__code="310118000000", west__code="533103000000")
+    assert response.status_code == 302 and response["Location"] == f"/pairings/{pairing.pk}/"
+    overlap = office.post(
+        "/pairings/new/",
+        {"east_code": "310118000000", "west_code": "533103000000", "start_year": 2020},
+    )
+    assert "pairing_overlap" in overlap.content.decode()
+    office.post(
+        f"/pairings/{pairing.pk}/",
+        {"start_year": 2018, "end_year": 2025, "note": "", "reason": "协议到期"},
+    )
+    page = office.get(f"/pairings/{pairing.pk}/").content.decode()
+    assert "协议到期" in page and "结束年份: — → 2025" in page
+    # a county that sees the pairing may read it but not change it
+    mangshi = client_for("mangshi-county")
+    assert mangshi.get(f"/pairings/{pairing.pk}/").status_code == 200
+    assert client_for("menghai-county").get(f"/pairings/{pairing.pk}/").status_code == 404
+    assert (
+        client_for("auditor").post(f"/pairings/{pairing.pk}/", {"start_year": 2018}).status_code
+        == 403
+    )
+    assert client_for("auditor").get("/pairings/new/").status_code == 403

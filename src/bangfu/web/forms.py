@@ -28,6 +28,25 @@ class RegionEditForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
 
 
+class PairingForm(forms.Form):
+    east_code = forms.CharField(label=_("Eastern code"), max_length=15)
+    west_code = forms.CharField(label=_("Western code"), max_length=15)
+    start_year = forms.IntegerField(label=_("Start year"), min_value=1978, max_value=2100)
+    end_year = forms.IntegerField(
+        label=_("End year"), min_value=1978, max_value=2100, required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class PairingEditForm(forms.Form):
+    start_year = forms.IntegerField(label=_("Start year"), min_value=1978, max_value=2100)
+    end_year = forms.IntegerField(
+        label=_("End year"), min_value=1978, max_value=2100, required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+
 def attach_error(form: forms.Form, error: BangfuError) -> None:
     """Show a service refusal beside its field (or above the form when it names none)."""
     field = error.field if error.field in form.fields else None

@@ -21,9 +21,22 @@ from bangfu.regions import selectors as regions
 from bangfu.regions.codes import Level
 from bangfu.regions.exporters import pairing_columns, pairing_rows, region_columns, region_rows
 from bangfu.regions.models import RegionLevel
-from bangfu.regions.services import RegionIn, region_create, region_update
+from bangfu.regions.services import (
+    PairingIn,
+    RegionIn,
+    pairing_create,
+    pairing_update,
+    region_create,
+    region_update,
+)
 from bangfu.web.errors import refusals_as_http
-from bangfu.web.forms import ChildRegionForm, RegionEditForm, attach_error
+from bangfu.web.forms import (
+    ChildRegionForm,
+    PairingEditForm,
+    PairingForm,
+    RegionEditForm,
+    attach_error,
+)
 
 PAGE_SIZE = 50
 
@@ -131,6 +144,64 @@ def region_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@refusals_as_http
+@require_http_methods(["GET", "POST"])
+def pairing_create_view(request: HttpRequest) -> HttpResponse:
+    view, capture = scope_for(request.user, "view"), scope_for(request.user, "capture")
+    if capture.is_empty:
+        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
+    form = PairingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pairing = pairing_create(
+                actor=request.user, capture=capture, view=view, data=PairingIn(**form.cleaned_data)
+            )
+        except BangfuError as error:
+            attach_error(form, error)
+        else:
+            return redirect("pairing-detail", pk=pairing.pk)
+    suggestions = regions.region_roots(scope=view).order_by("code")
+    return render(
+        request,
+        "web/pairing_form.html",
+        {"form": form, "pairing": None, "suggestions": suggestions},
+    )
+
+
+@login_required
+@refusals_as_http
+@require_http_methods(["GET", "POST"])
+def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A pairing, its history, and (for those who may change it) a form for years and note."""
+    view, capture = scope_for(request.user, "view"), scope_for(request.user, "capture")
+    pairing = regions.pairing_get(scope=view, pk=pk)
+    can_change = capture.covers(pairing.east.code) or capture.covers(pairing.west.code)
+    initial = {"start_year": pairing.start_year, "end_year": pairing.end_year, "note": pairing.note}
+    form = PairingEditForm(request.POST or None, initial=initial) if can_change else None
+    if request.method == "POST":
+        if form is None:
+            raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                pairing_update(
+                    actor=request.user,
+                    capture=capture,
+                    pairing=pairing,
+                    start_year=data["start_year"],
+                    end_year=data["end_year"],
+                    note=data["note"],
+                    reason=data["reason"],
+                )
+            except BangfuError as error:
+                attach_error(form, error)
+            else:
+                return redirect("pairing-detail", pk=pairing.pk)
+    context = {"pairing": pairing, "form": form, "history": object_history(obj=pairing)[:50]}
+    return render(request, "web/pairing_detail.html", context)
+
+
+@login_required
 def pairing_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user, "view")
     year_text = request.GET.get("year", "").strip()
@@ -138,7 +209,9 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(regions.pairing_list(scope=scope, year=year), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "web/pairing_list.html", {"page": page, "year": year_text})
+    can_record = not scope_for(request.user, "capture").is_empty
+    context = {"page": page, "year": year_text, "can_record": can_record}
+    return render(request, "web/pairing_list.html", context)
 
 
 @login_required
