@@ -57,6 +57,14 @@ def walk_tree(ui: UI, *, shots: bool = True) -> None:
     expect(villages).to_have_count(len(reference_children(MENGA)))
     shot("3-villages")
 
+    menga_toggle = tree.locator(f"button.toggle[data-code='{MENGA}']")
+    expect(menga_toggle).to_have_attribute("aria-expanded", "true")
+    menga_toggle.click()  # collapse, without a request
+    expect(villages).to_have_count(0)
+    expect(menga_toggle).to_have_attribute("aria-expanded", "false")
+    menga_toggle.click()  # and open again
+    expect(villages).to_have_count(len(reference_children(MENGA)))
+
     nabing.click()
     expect(page).to_have_url(ui.url(f"regions/{NABING}/"))
     expect(page.locator("#region-name")).to_have_text("纳丙村")

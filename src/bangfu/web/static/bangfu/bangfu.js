@@ -1,0 +1,19 @@
+// Region tree: a toggle loads its children once (htmx) and then collapses and re-opens them.
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("button.toggle");
+  if (!toggle || toggle.getAttribute("aria-expanded") !== "true") return;
+  const list = toggle.parentElement.querySelector(":scope > ul.tree");
+  if (list) list.innerHTML = "";
+  toggle.setAttribute("aria-expanded", "false");
+  toggle.textContent = "▸";
+  event.stopPropagation();  // capture phase: htmx never sees this click, so nothing is fetched
+  event.preventDefault();
+}, true);
+
+document.addEventListener("htmx:afterSwap", (event) => {
+  const toggle = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (toggle && toggle.classList.contains("toggle")) {
+    toggle.setAttribute("aria-expanded", "true");
+    toggle.textContent = "▾";
+  }
+});
