@@ -71,3 +71,17 @@ def home_code(user: Any) -> str | None:
     if scope.unrestricted or not scope.roots:
         return None
     return min(scope.roots, key=lambda c: (len(significant_prefix(c)), c))
+
+
+PERSONAL_DATA_ROLES = frozenset({Role.ADMIN, Role.COUNTY, Role.TOWNSHIP, Role.VILLAGE})
+
+
+def can_see_personal_data(user: Any, region_code: str) -> bool:
+    """Whether the user may see ID numbers and bank accounts in clear for a record of this
+    region: administrators, and western staff whose capture scope covers it. Eastern offices and
+    auditors see masked values only. Every clear view is logged by the caller."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.role == Role.ADMIN:
+        return True
+    return user.role in PERSONAL_DATA_ROLES and scope_for(user, "capture").covers(region_code)

@@ -40,12 +40,32 @@ class ErrorCode(StrEnum):
     AUDIT_APPEND_ONLY = "audit_append_only"
     # demo
     DEMO_REFUSED = "demo_refused"
+    # resident ID numbers (registry/idnumber.py)
+    ID_NUMBER_MISSING = "id_number_missing"
+    ID_NUMBER_EXCEL_DAMAGED = "id_number_excel_damaged"
+    ID_NUMBER_WRONG_LENGTH = "id_number_wrong_length"
+    ID_NUMBER_MALFORMED = "id_number_malformed"
+    ID_NUMBER_CHECKSUM = "id_number_checksum"
+    ID_NUMBER_BIRTH_DATE_INVALID = "id_number_birth_date_invalid"
+    ID_NUMBER_BIRTH_DATE_OUT_OF_RANGE = "id_number_birth_date_out_of_range"
+    ID_NUMBER_BIRTH_DATE_MISMATCH = "id_number_birth_date_mismatch"
+    ID_NUMBER_SEX_MISMATCH = "id_number_sex_mismatch"
+    ID_NUMBER_DUPLICATE = "id_number_duplicate"
+    # registry
+    CODE_UNKNOWN = "code_unknown"
+    HOUSEHOLD_NOT_FOUND = "household_not_found"
+    HOUSEHOLD_HEAD_COUNT = "household_head_count"
+    HOUSEHOLD_NO_MEMBERS = "household_no_members"
+    WORKFLOW_TRANSITION_INVALID = "workflow_transition_invalid"
+    WORKFLOW_POSTING_PERIOD = "workflow_posting_period"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.REGION_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.PAIRING_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.HOUSEHOLD_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.ID_NUMBER_DUPLICATE: HTTPStatus.CONFLICT,
     ErrorCode.PERMISSION_DENIED: HTTPStatus.FORBIDDEN,
     ErrorCode.AUDIT_APPEND_ONLY: HTTPStatus.FORBIDDEN,
     ErrorCode.DEMO_REFUSED: HTTPStatus.FORBIDDEN,

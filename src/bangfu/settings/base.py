@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "bangfu.audit",
     "bangfu.regions",
     "bangfu.accounts",
+    "bangfu.registry",
     "bangfu.web",
     "bangfu.demo",
 ]

@@ -1,0 +1,111 @@
+"""Every read of the registry, scoped to the user by ``bangfu.accounts.scopes``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from bangfu.accounts.scopes import can_see_personal_data, scope_for
+from bangfu.audit.models import AccessKind
+from bangfu.audit.services import access_record
+from bangfu.core.errors import BangfuError, ErrorCode, not_found
+from bangfu.core.protect import decrypt_text, lookup_hash
+from bangfu.regions.codes import prefix_bounds, significant_prefix
+from bangfu.registry.idnumber import parse_id_number
+from bangfu.registry.models import Household, Member
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    region: str | None = None
+    status: str | None = None
+    household_type: str | None = None
+    cause: str | None = None
+    income_below: Decimal | None = None
+    income_at_least: Decimal | None = None
+    guarantee_problems: bool | None = None
+    q: str | None = None
+
+
+def household_list(*, user: Any, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
+    """Households the user may see, filtered. Searching by an exact ID number goes through the
+    keyed hash: the number itself is never compared in clear."""
+    f = filters or HouseholdFilter()
+    qs = Household.objects.filter(scope_for(user, "view").q("village__code")).select_related(
+        "village"
+    )
+    if f.region:
+        qs = qs.filter(village__code__range=prefix_bounds(significant_prefix(f.region)))
+    if f.status:
+        qs = qs.filter(status=f.status)
+    if f.household_type:
+        qs = qs.filter(household_type=f.household_type)
+    if f.cause:
+        qs = qs.filter(main_cause=f.cause)  # the main cause: the one the national statistics count
+    if f.income_below is not None:
+        qs = qs.filter(latest_net_income_pc__lt=f.income_below)
+    if f.income_at_least is not None:
+        qs = qs.filter(latest_net_income_pc__gte=f.income_at_least)
+    if f.guarantee_problems is not None:
+        qs = (
+            qs.filter(open_guarantee_problems__gt=0)
+            if f.guarantee_problems
+            else qs.filter(open_guarantee_problems=0)
+        )
+    if f.q:
+        qs = qs.filter(_search(f.q.strip()))
+    return qs.order_by("household_no")
+
+
+def _search(text: str) -> Q:
+    try:
+        number = parse_id_number(text).number
+    except BangfuError:
+        number = None
+    if number is not None:
+        return Q(
+            Exists(
+                Member.objects.filter(household=OuterRef("pk"), id_number_hash=lookup_hash(number))
+            )
+        )
+    by_member = Exists(Member.objects.filter(household=OuterRef("pk"), name=text))
+    return Q(household_no__startswith=text) | Q(head_name__startswith=text) | Q(by_member)
+
+
+def household_get(*, user: Any, pk: int) -> Household:
+    household = household_list(user=user).filter(pk=pk).first()
+    if household is None:
+        raise not_found(ErrorCode.HOUSEHOLD_NOT_FOUND, _("household"))
+    return household
+
+
+def household_get_by_no(*, user: Any, household_no: str) -> Household:
+    household = household_list(user=user).filter(household_no=household_no).first()
+    if household is None:
+        raise not_found(ErrorCode.HOUSEHOLD_NOT_FOUND, _("household"))
+    return household
+
+
+def member_reveal_id_numbers(
+    *, user: Any, household: Household, purpose: str = ""
+) -> dict[int, str]:
+    """The members' ID numbers in clear (member id → number), for users allowed to see them;
+    every call is written to the access log."""
+    if not can_see_personal_data(user, household.village.code):
+        raise BangfuError(
+            ErrorCode.PERMISSION_DENIED, _("Your role may see masked ID numbers only.")
+        )
+    members = list(household.members.all())
+    access_record(
+        actor=user,
+        kind=AccessKind.VIEW,
+        model=Member,
+        object_ids=[m.pk for m in members],
+        fields=["id_number"],
+        purpose=purpose,
+    )
+    return {m.pk: decrypt_text(m.id_number_enc) for m in members}
