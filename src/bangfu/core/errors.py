@@ -58,6 +58,18 @@ class ErrorCode(StrEnum):
     HOUSEHOLD_NO_MEMBERS = "household_no_members"
     WORKFLOW_TRANSITION_INVALID = "workflow_transition_invalid"
     WORKFLOW_POSTING_PERIOD = "workflow_posting_period"
+    # import and export of files (registry/importers.py)
+    IMPORT_FILE_EMPTY = "import_file_empty"
+    IMPORT_FILE_TYPE = "import_file_type"
+    IMPORT_FILE_TOO_LARGE = "import_file_too_large"
+    IMPORT_ENCODING = "import_encoding"
+    IMPORT_HEADER = "import_header"
+    IMPORT_CELL_INVALID = "import_cell_invalid"
+    IMPORT_FORMULA = "import_formula"
+    IMPORT_MERGED_CELLS = "import_merged_cells"
+    IMPORT_DATE_INVALID = "import_date_invalid"
+    IMPORT_ROWS_DISAGREE = "import_rows_disagree"
+    IMPORT_REJECTED = "import_rejected"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
