@@ -221,3 +221,34 @@ def test_id_numbers_in_generated_data_are_valid() -> None:
     from bangfu.registry.idnumber import parse_id_number
 
     assert parse_id_number(id_number(dt.date(2001, 1, 1), male=False)).sex == "F"
+
+
+def test_production_and_living_conditions_are_validated_and_audited() -> None:
+    from bangfu.registry.services import household_conditions_save
+
+    household, _ = household_save(actor=None, capture=NABING, data=household_in())
+    household_conditions_save(
+        actor=None,
+        capture=NABING,
+        household=household,
+        production={"arable_mu": "4.5", "cattle": "2", "cooperative_member": True},
+        living={"house_area_m2": "86", "road_type": "水泥路", "sanitary_toilet": True},
+    )
+    household.refresh_from_db()
+    assert household.production.arable_mu == Decimal("4.50") and household.production.cattle == 2
+    assert household.living.road_type == "水泥路"
+    with pytest.raises(BangfuError) as caught:
+        household_conditions_save(
+            actor=None, capture=NABING, household=household, production={"pigs": "-1"}, living={}
+        )
+    assert caught.value.field == "pigs"
+    assert household.production.pigs == 0
+    before = AuditEntry.objects.count()
+    household_conditions_save(
+        actor=None,
+        capture=NABING,
+        household=household,
+        production={"arable_mu": "4.5", "cattle": "2", "cooperative_member": True},
+        living={"house_area_m2": "86", "road_type": "水泥路", "sanitary_toilet": True},
+    )
+    assert AuditEntry.objects.count() == before, "unchanged values record nothing"

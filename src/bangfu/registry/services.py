@@ -804,3 +804,103 @@ def _member_facts(household: Household) -> list[MemberFacts]:
 
 def member_in_fields() -> list[str]:
     return [f.name for f in fields(MemberIn)]
+
+
+# --- production assets and living conditions ----------------------------------------------
+
+PRODUCTION_DECIMALS = (
+    "arable_mu",
+    "irrigated_mu",
+    "forest_mu",
+    "returned_forest_mu",
+    "orchard_mu",
+    "pasture_mu",
+    "water_surface_mu",
+)
+PRODUCTION_COUNTS = ("cattle", "pigs", "sheep", "poultry")
+LIVING_DECIMALS = ("house_area_m2", "road_distance_km")
+LIVING_TEXT = ("road_type", "fuel")
+
+
+def _measure(value: object, field_name: str) -> Decimal:
+    amount = _money(value, field_name)
+    if amount > Decimal("99999999"):
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("{value} is implausibly large.").format(value=amount),
+            field=field_name,
+        )
+    return amount
+
+
+def _count(value: object, field_name: str) -> int:
+    try:
+        number = int(str(value if value not in (None, "") else "0"))
+    except ValueError:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("{value!r} is not a whole number.").format(value=value),
+            field=field_name,
+        ) from None
+    if number < 0:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("Counts cannot be negative ({value}).").format(value=number),
+            field=field_name,
+        )
+    return number
+
+
+@transaction.atomic
+def household_conditions_save(
+    *,
+    actor: Any,
+    capture: RegionScope,
+    household: Household,
+    production: dict[str, Any],
+    living: dict[str, Any],
+    reason: str = "",
+) -> None:
+    """Record the household's production assets (land in mu, livestock) and living conditions."""
+    from bangfu.registry.models import LivingConditions, ProductionAssets
+
+    if not capture.covers(household.village.code):
+        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
+    assets = ProductionAssets.objects.filter(household=household).first() or ProductionAssets(
+        household=household
+    )
+    conditions = LivingConditions.objects.filter(household=household).first() or LivingConditions(
+        household=household
+    )
+    updates = [
+        (
+            assets,
+            {
+                **{f: _measure(production.get(f), f) for f in PRODUCTION_DECIMALS},
+                **{f: _count(production.get(f), f) for f in PRODUCTION_COUNTS},
+                "cooperative_member": bool(production.get("cooperative_member")),
+            },
+        ),
+        (
+            conditions,
+            {
+                **{f: _measure(living.get(f), f) for f in LIVING_DECIMALS},
+                **{f: str(living.get(f) or "").strip()[:40] for f in LIVING_TEXT},
+                "electricity": bool(living.get("electricity", True)),
+                "sanitary_toilet": bool(living.get("sanitary_toilet")),
+            },
+        ),
+    ]
+    for row, values in updates:
+        if row.pk is None:
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.save()
+            audit_record(
+                actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), reason=reason
+            )
+            continue
+        before = snapshot(row)
+        for k, v in values.items():
+            setattr(row, k, v)
+        save_if_changed(actor=actor, obj=row, before=before, reason=reason)
