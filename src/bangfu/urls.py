@@ -22,6 +22,7 @@ urlpatterns = [
     path("pairings/export.xlsx", web.pairing_export, name="pairing-export"),
     path("pairings/new/", web.pairing_create_view, name="pairing-create"),
     path("pairings/<int:pk>/", web.pairing_detail, name="pairing-detail"),
+    path("households/", include("bangfu.registry.urls")),
     path("audit/", web.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -44,7 +44,13 @@ def problem(
 
 def install_problem_handlers(api: NinjaAPI) -> None:
     def on_bangfu(request: HttpRequest, exc: Any) -> HttpResponse:
-        extra = {"field": exc.field} if exc.field else {}
+        extra: dict[str, Any] = {"field": exc.field} if exc.field else {}
+        problems = getattr(exc, "problems", None)  # ValidationFailed: every problem, not just one
+        if problems:
+            extra["errors"] = [
+                {"field": p.field, "code": str(p.code), "message": p.message, "member": p.member}
+                for p in problems
+            ]
         return problem(request, code=exc.code, status=exc.status, detail=exc.message, **extra)
 
     def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:

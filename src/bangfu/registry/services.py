@@ -10,7 +10,7 @@ changes nothing and records nothing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from bangfu.audit.models import AuditAction
 from bangfu.audit.services import audit_record, save_if_changed, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.protect import encrypt_text, lookup_hash
+from bangfu.core.protect import decrypt_text, encrypt_text, lookup_hash
 from bangfu.engine.guarantees import Evidence, MemberFacts, assess
 from bangfu.engine.income import IncomeInputs, income_figures
 from bangfu.regions.codes import Level
@@ -87,9 +87,13 @@ HOUSEHOLD_FLAGS = ("relocated", "military_family", "only_child", "two_daughters"
 
 @dataclass
 class MemberIn:
+    """A member as given. ``member_id`` names a stored member; with an empty ``id_number`` it
+    keeps that member's stored ID number (so edits need not show or resend it)."""
+
     name: str
     id_number: object
     relation: str
+    member_id: int | None = None
     person_no: str = ""
     sex: str = ""
     birth_date: dt.date | None = None
@@ -136,7 +140,7 @@ class HouseholdIn:
     only_child: bool = False
     two_daughters: bool = False
     bank_name: str = ""
-    bank_account: str = ""
+    bank_account: str | None = None  # None keeps the stored account; "" removes it
 
 
 @dataclass
@@ -151,7 +155,7 @@ class CleanHousehold:
     village: Region
     natural_village: Region | None
     members: list[CleanMember]
-    bank_account: str
+    bank_account: str | None
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -235,7 +239,7 @@ def household_validate(
     for name in HOUSEHOLD_FLAGS:
         values[name] = bool(getattr(data, name))
     values["identified_on"] = data.identified_on
-    members = _validate_members(data.members, problems)
+    members = _validate_members(_with_kept_ids(data.members, household_no, problems), problems)
     heads = [m for m in members if m.values["relation"] == "head"]
     if members and len(heads) != 1:
         problems.append(
@@ -260,11 +264,56 @@ def household_validate(
     assert village is not None
     values["head_name"] = heads[0].values["name"]
     values["size"] = len(members)
-    bank = "".join((data.bank_account or "").split())
-    values["bank_account_last4"] = bank[-4:]
+    _check_lengths(values, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    bank = None if data.bank_account is None else "".join(data.bank_account.split())
+    if bank is not None:
+        values["bank_account_last4"] = bank[-4:]
     return CleanHousehold(
         values=values, village=village, natural_village=natural, members=members, bank_account=bank
     )
+
+
+def _with_kept_ids(
+    members: list[MemberIn], household_no: str, problems: list[Problem]
+) -> list[MemberIn]:
+    """Fill in the stored ID number of members kept by ``member_id`` without a new number.
+    Decrypted only to be written back: nobody sees it, so nothing is logged."""
+    kept = {m.member_id for m in members if m.member_id and not str(m.id_number or "").strip()}
+    if not kept:
+        return members
+    stored = {
+        m.pk: m.id_number_enc
+        for m in Member.objects.filter(pk__in=kept, household__household_no=household_no)
+    }
+    result = []
+    for index, member in enumerate(members):
+        if member.member_id in kept:
+            if member.member_id not in stored:
+                message = _("Member {id} is not a member of this household.").format(
+                    id=member.member_id
+                )
+                problems.append(Problem("member_id", ErrorCode.VALIDATION_ERROR, message, index))
+                continue
+            member = replace(member, id_number=decrypt_text(stored[member.member_id]))
+        result.append(member)
+    return result
+
+
+def _too_long(value: object, limit: int | None) -> str | None:
+    if isinstance(value, str) and limit and len(value) > limit:
+        return _("At most {limit} characters (this has {n}).").format(limit=limit, n=len(value))
+    return None
+
+
+def _check_lengths(values: dict[str, Any], problems: list[Problem]) -> None:
+    """Text longer than its column is refused here, not by the database."""
+    for name, value in values.items():
+        field_ = Household._meta.get_field(name)
+        message = _too_long(value, getattr(field_, "max_length", None))
+        if message:
+            problems.append(Problem(name, ErrorCode.VALIDATION_ERROR, message))
 
 
 def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[CleanMember]:
@@ -335,6 +384,10 @@ def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[
                 )
             seen[idn.number] = index
             values["sex"], values["birth_date"] = idn.sex, idn.birth_date
+        for name in ("name", "person_no", "phone"):
+            message = _too_long(values[name], Member._meta.get_field(name).max_length)
+            if message:
+                problems.append(Problem(name, ErrorCode.VALIDATION_ERROR, message, index))
         if len(problems) == before and idn is not None:
             clean.append(CleanMember(values=values, id_number=idn.number))
     return clean
@@ -455,7 +508,8 @@ def household_save(
     if existing is not None and not capture.covers(existing.village.code):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
-            _("Household {no} belongs to a village outside your capture scope.").format(
+            # a unique number cannot hide that it is taken; where it is taken stays hidden
+            _("Household number {no} is already used outside your capture scope.").format(
                 no=existing.household_no
             ),
             field="household_no",
@@ -514,6 +568,7 @@ def _create(clean: CleanHousehold) -> Household:
         village=clean.village, natural_village=clean.natural_village, **clean.values
     )
     household.bank_account_enc = encrypt_text(clean.bank_account) if clean.bank_account else ""
+    household.bank_account_last4 = (clean.bank_account or "")[-4:]
     household.save()
     Member.objects.bulk_create([_new_member(household, m) for m in clean.members])
     return household
@@ -530,7 +585,11 @@ def _new_member(household: Household, clean: CleanMember) -> Member:
 
 
 def _apply(household: Household, clean: CleanHousehold) -> None:
-    changed = [f for f in SAVED_HOUSEHOLD_FIELDS if getattr(household, f) != clean.values[f]]
+    changed = [
+        f
+        for f in SAVED_HOUSEHOLD_FIELDS
+        if f in clean.values and getattr(household, f) != clean.values[f]
+    ]
     for name in changed:
         setattr(household, name, clean.values[name])
     if household.village_id != clean.village.pk or household.natural_village_id != (
@@ -538,11 +597,14 @@ def _apply(household: Household, clean: CleanHousehold) -> None:
     ):
         household.village, household.natural_village = clean.village, clean.natural_village
         changed.append("village")
-    if clean.bank_account[-4:] != household.bank_account_last4 or (
-        clean.bank_account and not household.bank_account_enc
-    ):
-        household.bank_account_enc = encrypt_text(clean.bank_account) if clean.bank_account else ""
-        changed.append("bank_account_enc")
+    if clean.bank_account is not None:
+        stored = decrypt_text(household.bank_account_enc) if household.bank_account_enc else ""
+        if stored != clean.bank_account:
+            household.bank_account_enc = (
+                encrypt_text(clean.bank_account) if clean.bank_account else ""
+            )
+            household.bank_account_last4 = clean.bank_account[-4:]
+            changed.append("bank_account_enc")
     if changed:
         household.save()
     current = {m.id_number_hash: m for m in household.members.all()}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from bangfu.accounts.scopes import can_read_logs, scope_for
 from bangfu.audit.selectors import audit_list, object_history
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.spreadsheets import Column, write_xlsx
+from bangfu.core.web import refusals_as_http, xlsx_response
 from bangfu.regions import selectors as regions
 from bangfu.regions.codes import Level
 from bangfu.regions.exporters import pairing_columns, pairing_rows, region_columns, region_rows
@@ -29,7 +27,6 @@ from bangfu.regions.services import (
     region_create,
     region_update,
 )
-from bangfu.web.errors import refusals_as_http
 from bangfu.web.forms import (
     ChildRegionForm,
     PairingEditForm,
@@ -223,17 +220,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(audit_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/audit_log.html", {"page": page, "language": get_language()})
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_response(filename: str, sheet: str, columns: list[Column], rows: object) -> FileResponse:
-    """Stream a spreadsheet written to a spooled temporary file (memory-bounded)."""
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-    write_xlsx(buffer, sheet=sheet, columns=columns, rows=rows)  # type: ignore[arg-type]
-    buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
 
 
 @login_required

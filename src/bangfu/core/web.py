@@ -1,0 +1,46 @@
+"""Web helpers every app's views share: refusals as HTTP answers, spreadsheet downloads."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest
+from django.http.response import HttpResponseBase
+
+from bangfu.core.errors import BangfuError
+from bangfu.core.spreadsheets import Column, write_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+
+
+def refusals_as_http(view: View) -> View:
+    """A service's or selector's refusal as the web answers it: 404 for hidden or absent (the
+    same page either way), 403 for visible but not allowed."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except BangfuError as error:
+            if error.status == 404:
+                raise Http404(error.message) from error
+            if error.status == 403:
+                raise PermissionDenied(error.message) from error
+            raise
+
+    return cast(View, wrapper)
+
+
+def xlsx_response(
+    filename: str, sheet: str, columns: list[Column], rows: Iterable[Sequence[Any]]
+) -> FileResponse:
+    """Stream a spreadsheet written to a spooled temporary file (memory-bounded)."""
+    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    write_xlsx(buffer, sheet=sheet, columns=columns, rows=rows)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
