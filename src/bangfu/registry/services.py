@@ -385,7 +385,9 @@ def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[
             seen[idn.number] = index
             values["sex"], values["birth_date"] = idn.sex, idn.birth_date
         for name in ("name", "person_no", "phone"):
-            message = _too_long(values[name], Member._meta.get_field(name).max_length)
+            message = _too_long(
+                values[name], getattr(Member._meta.get_field(name), "max_length", None)
+            )
             if message:
                 problems.append(Problem(name, ErrorCode.VALIDATION_ERROR, message, index))
         if len(problems) == before and idn is not None:
