@@ -13,7 +13,7 @@ from bangfu.audit.models import AccessKind, AccessLogEntry, AuditAction, AuditEn
 from bangfu.core import context
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     if isinstance(value, decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, dt.date | dt.datetime | dt.time):
@@ -24,7 +24,7 @@ def _json_value(value: Any) -> Any:
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """The object's concrete field values (foreign keys as ids), JSON-ready, for before/after."""
     return {
-        f.attname: _json_value(getattr(obj, f.attname))
+        f.attname: json_value(getattr(obj, f.attname))
         for f in obj._meta.concrete_fields
         if f.attname not in {"password"}
     }

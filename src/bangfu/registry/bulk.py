@@ -33,12 +33,15 @@ from django.db import connection, models
 from django.utils import timezone
 
 from bangfu.audit.models import AuditAction, AuditEntry
-from bangfu.audit.services import _json_value, object_type
+from bangfu.audit.services import json_value, object_type
 from bangfu.core import context
-from bangfu.core.protect import decrypt_text, encrypt_text, lookup_hash
-from bangfu.registry.idnumber import mask_id_number
+from bangfu.core.protect import lookup_hash
 from bangfu.registry.models import Household, Member
-from bangfu.registry.services import SAVED_HOUSEHOLD_FIELDS, CleanHousehold
+from bangfu.registry.services import (
+    CleanHousehold,
+    household_row_values,
+    member_row_values,
+)
 
 # What household_snapshot leaves out (services.household_snapshot).
 SNAPSHOT_DROPPED_HOUSEHOLD = frozenset(
@@ -73,35 +76,6 @@ def ids_taken(hashes: Collection[str]) -> dict[str, tuple[str, str]]:
         for key, household_no, masked in rows:
             found[key] = (household_no, masked)
     return found
-
-
-def household_differs(
-    existing: Household, members: Iterable[Member], clean: CleanHousehold, hashes: Sequence[str]
-) -> bool:
-    """Whether ``household_save(clean=clean)`` would change ``existing``: the comparison of
-    ``services._apply``, made without writing, so that re-importing a file of unchanged
-    households costs two queries per five hundred instead of a locked read and snapshot each."""
-    values = clean.values
-    if any(
-        name in values and getattr(existing, name) != values[name]
-        for name in SAVED_HOUSEHOLD_FIELDS
-    ):
-        return True
-    natural = clean.natural_village.pk if clean.natural_village else None
-    if existing.village_id != clean.village.pk or existing.natural_village_id != natural:
-        return True
-    if clean.bank_account is not None:
-        stored = decrypt_text(existing.bank_account_enc) if existing.bank_account_enc else ""
-        if stored != clean.bank_account:
-            return True
-    current = {m.id_number_hash: m for m in members}
-    if set(current) != set(hashes):
-        return True
-    for key, member in zip(hashes, clean.members, strict=True):
-        row = current[key]
-        if any(getattr(row, k) != v for k, v in member.values.items()):
-            return True
-    return False
 
 
 class _Table:
@@ -187,24 +161,15 @@ class NewHousehold:
 
 
 def prepare(clean: CleanHousehold, hashes: Sequence[str] | None = None) -> NewHousehold:
-    """What ``services._create`` and ``services._new_member`` make of a clean household: the
-    clean values, its places, the bank account encrypted; each member's ID number encrypted,
-    hashed (``hashes`` if the caller has them) and masked."""
-    household = dict(clean.values)
-    household["village_id"] = clean.village.pk
-    household["natural_village_id"] = clean.natural_village.pk if clean.natural_village else None
-    household["bank_account_enc"] = encrypt_text(clean.bank_account) if clean.bank_account else ""
-    household["bank_account_last4"] = (clean.bank_account or "")[-4:]
-    members = []
-    for index, member in enumerate(clean.members):
-        values = dict(member.values)
-        values["id_number_enc"] = encrypt_text(member.id_number)
-        values["id_number_hash"] = (
-            hashes[index] if hashes is not None else lookup_hash(member.id_number)
-        )
-        values["id_number_masked"] = mask_id_number(member.id_number)
-        members.append(MEMBERS.row(values))
-    return NewHousehold(clean.values["household_no"], HOUSEHOLDS.row(household), members)
+    """A clean household as rows to insert: the values ``services.household_save`` would write
+    (``hashes``: the members' lookup hashes, if the caller has them)."""
+    members = [
+        MEMBERS.row(member_row_values(member, hashes[index] if hashes is not None else None))
+        for index, member in enumerate(clean.members)
+    ]
+    return NewHousehold(
+        clean.values["household_no"], HOUSEHOLDS.row(household_row_values(clean)), members
+    )
 
 
 def create_households(
@@ -295,7 +260,7 @@ class _Snapshot:
     def __call__(self, row: Sequence[Any]) -> dict[str, Any]:
         data = dict(zip(self.names, self.get(row), strict=True))
         for name in self.convert:
-            data[name] = _json_value(data[name])
+            data[name] = json_value(data[name])
         return data
 
 

@@ -67,6 +67,7 @@ from bangfu.registry.services import (
     MemberIn,
     Problem,
     ValidationFailed,
+    household_differs,
     household_save,
     household_validate,
 )
@@ -2240,7 +2241,7 @@ class HouseholdImport:
             return
         hashes = bulk.member_hashes(clean)
         if existing is not None:
-            if bulk.household_differs(existing, existing_members, clean, hashes):
+            if household_differs(existing, existing_members, clean, hashes):
                 self.updates[no] = _Update(data, clean, rows)
                 self.hashes[no] = (hashes, rows)
             else:

@@ -10,6 +10,7 @@ changes nothing and records nothing.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -565,25 +566,62 @@ def _check_ids_free(clean: CleanHousehold, existing: Household | None) -> None:
         )
 
 
-def _create(clean: CleanHousehold) -> Household:
-    household = Household(
-        village=clean.village, natural_village=clean.natural_village, **clean.values
+def household_row_values(clean: CleanHousehold) -> dict[str, Any]:
+    """A new household's column values: the clean values, its places, the account encrypted.
+    One definition for this service and the bulk importer (``registry.bulk``)."""
+    values = dict(clean.values)
+    values["village_id"] = clean.village.pk
+    values["natural_village_id"] = clean.natural_village.pk if clean.natural_village else None
+    values["bank_account_enc"] = encrypt_text(clean.bank_account) if clean.bank_account else ""
+    values["bank_account_last4"] = (clean.bank_account or "")[-4:]
+    return values
+
+
+def member_row_values(clean: CleanMember, id_hash: str | None = None) -> dict[str, Any]:
+    """A new member's column values: its ID number encrypted, hashed and masked."""
+    return {
+        **clean.values,
+        "id_number_enc": encrypt_text(clean.id_number),
+        "id_number_hash": id_hash or lookup_hash(clean.id_number),
+        "id_number_masked": mask_id_number(clean.id_number),
+    }
+
+
+def household_differs(
+    existing: Household, members: Iterable[Member], clean: CleanHousehold, hashes: Sequence[str]
+) -> bool:
+    """Whether saving ``clean`` would change ``existing`` and its ``members`` (read, not written):
+    the test ``household_save`` and the bulk importer both use to skip unchanged households."""
+    values = clean.values
+    if any(
+        name in values and getattr(existing, name) != values[name]
+        for name in SAVED_HOUSEHOLD_FIELDS
+    ):
+        return True
+    natural = clean.natural_village.pk if clean.natural_village else None
+    if existing.village_id != clean.village.pk or existing.natural_village_id != natural:
+        return True
+    if clean.bank_account is not None:
+        stored = decrypt_text(existing.bank_account_enc) if existing.bank_account_enc else ""
+        if stored != clean.bank_account:
+            return True
+    current = {m.id_number_hash: m for m in members}
+    if set(current) != set(hashes):
+        return True
+    return any(
+        any(getattr(current[key], k) != v for k, v in member.values.items())
+        for key, member in zip(hashes, clean.members, strict=True)
     )
-    household.bank_account_enc = encrypt_text(clean.bank_account) if clean.bank_account else ""
-    household.bank_account_last4 = (clean.bank_account or "")[-4:]
-    household.save()
+
+
+def _create(clean: CleanHousehold) -> Household:
+    household = Household.objects.create(**household_row_values(clean))
     Member.objects.bulk_create([_new_member(household, m) for m in clean.members])
     return household
 
 
 def _new_member(household: Household, clean: CleanMember) -> Member:
-    return Member(
-        household=household,
-        id_number_enc=encrypt_text(clean.id_number),
-        id_number_hash=lookup_hash(clean.id_number),
-        id_number_masked=mask_id_number(clean.id_number),
-        **clean.values,
-    )
+    return Member(household=household, **member_row_values(clean))
 
 
 def _apply(household: Household, clean: CleanHousehold) -> None:
