@@ -57,7 +57,9 @@ class CodeList:
         with the allowed labels listed."""
         if not value or not value.strip():
             return ""
-        code = self.lookup.get(fold(value))
+        code = self.lookup.get(value)  # the exact spelling, as most cells are
+        if code is None:
+            code = self.lookup.get(fold(value))
         if code is None:
             allowed = "、".join(i.label_zh for i in self.items[:30])
             raise BangfuError(
@@ -96,6 +98,7 @@ def code_list(name: str) -> CodeList:
         items.setdefault(row.code, Item(row.code, row.label_zh, row.label_en))
         for spelling in [row.code, row.label_zh, *row.aliases]:
             lookup.setdefault(fold(spelling), row.code)
+            lookup.setdefault(spelling, row.code)
     newest = rows[0].version
     current = [
         i for i in items.values() if any(r.code == i.code and r.version == newest for r in rows)

@@ -83,6 +83,7 @@ MEMBER_FLAGS = (
     "tekun",
     "speaks_mandarin",
 )
+STATUS_VALUES = frozenset(HouseholdStatus.values)
 HOUSEHOLD_FLAGS = ("relocated", "military_family", "only_child", "two_daughters")
 
 
@@ -226,7 +227,7 @@ def household_validate(
     values["secondary_causes"] = [c for c in causes if c]
     for name in ("planned_exit_year", "exit_year", "returned_year"):
         values[name] = attempt(name, None, _year, getattr(data, name), name)
-    if data.status not in HouseholdStatus.values:
+    if data.status not in STATUS_VALUES:
         problems.append(
             Problem(
                 "status",
@@ -318,6 +319,7 @@ def _check_lengths(values: dict[str, Any], problems: list[Problem]) -> None:
 
 
 def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[CleanMember]:
+    today = dt.date.today()
     clean: list[CleanMember] = []
     seen: dict[str, int] = {}
     for index, member in enumerate(members):
@@ -334,7 +336,7 @@ def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[
         values["name"] = name
         idn = None
         try:
-            idn = parse_id_number(member.id_number, field="id_number")
+            idn = parse_id_number(member.id_number, field="id_number", today=today)
             check_consistency(idn, birth_date=member.birth_date, sex=member.sex or None)
         except BangfuError as error:
             problems.append(
