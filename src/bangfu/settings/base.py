@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "bangfu.core",
     "bangfu.audit",
     "bangfu.regions",
     "bangfu.accounts",
@@ -154,6 +155,9 @@ STORAGES = {
 }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Uploaded import files, their progress and their reports (registry/tasks.py). `bangfu serve`
+# and every `bangfu db_worker` must see the same directory.
+BANGFU_IMPORT_DIR = Path(os.environ.get("BANGFU_IMPORT_DIR", VAR_DIR / "imports")).resolve()
 
 LOGGING = {
     "version": 1,
