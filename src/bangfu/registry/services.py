@@ -24,7 +24,7 @@ from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.protect import decrypt_text, encrypt_text, lookup_hash
 from bangfu.engine.guarantees import Evidence, MemberFacts, assess
 from bangfu.engine.income import IncomeInputs, income_figures
-from bangfu.regions.codes import Level
+from bangfu.regions.codes import Level, level_label
 from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.codelists import code_list
@@ -410,9 +410,7 @@ def _region(
     if region is None or region.level != level:
         raise BangfuError(
             ErrorCode.REGION_NOT_FOUND,
-            _("No {level} with code {code!r}.").format(
-                level=str(Level(level).name).lower().replace("_", " "), code=code
-            ),
+            _("No {level} with code {code!r}.").format(level=level_label(level), code=code),
             field=field_name,
         )
     if not capture.covers(region.code):
