@@ -35,21 +35,31 @@ def dump(db: Path) -> dict[str, Any]:
                 "accounts_user",
                 "accounts_user_capture_regions",
                 "audit_auditentry",
+                "registry_household",
+                "registry_member",
+                "registry_incomerecord",
+                "registry_guaranteeassessment",
+                "registry_importbatch",
             )
         }
 
 
 def test_demo_is_idempotent_and_uses_wal(tmp_path: Path) -> None:
-    first = run(["demo", "--no-serve", "--seed", "7"], tmp_path)
+    # A small --households keeps this quick; the default size runs the same code path.
+    demo = ["demo", "--no-serve", "--seed", "7", "--households", "500"]
+    first = run(demo, tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Regions: 286 created" in first.stdout and "songjiang-office" in first.stdout
+    assert "Households: 500 created" in first.stdout
     db = tmp_path / "bangfu.sqlite3"
     state = dump(db)
-    second = run(["demo", "--no-serve", "--seed", "7"], tmp_path)
+    assert len(state["registry_household"]) == 500 and len(state["registry_importbatch"]) == 1
+    second = run(demo, tmp_path)
     assert second.returncode == 0, second.stderr
     assert "0 created, 0 updated, 286 unchanged" in second.stdout
+    assert "Households: 0 created; 500 demo households of seed 7 already present" in second.stdout
     assert dump(db) == state, (
-        "a second run changes nothing, not even password hashes or the audit log"
+        "a second run changes nothing: not the households, password hashes or the audit log"
     )
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -74,9 +84,18 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         tmp_path,
         DJANGO_SETTINGS_MODULE="bangfu.settings.production",
         BANGFU_SECRET_KEY=key,
+        BANGFU_DATA_KEY="Yk1wSjJ4dW9aR0lxV0pQc0FvQkN1cFd4UGhUSmRqUDM=",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+    without = run(
+        ["check", "--deploy"],
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="bangfu.settings.production",
+        BANGFU_SECRET_KEY=key,
+        BANGFU_DATA_KEY="",
+    )
+    assert without.returncode != 0 and "bangfu.E001" in without.stderr + without.stdout
 
 
 def test_production_settings_refuse_a_missing_secret_key(tmp_path: Path) -> None:
@@ -96,6 +115,7 @@ def test_help_lists_bangfu_and_django_commands(tmp_path: Path) -> None:
         assert command in result.stdout
     demo_help = run(["demo", "--help"], tmp_path).stdout
     assert "--seed" in demo_help and "--no-serve" in demo_help and "--port" in demo_help
+    assert "--households" in demo_help and "missing ones are added" in " ".join(demo_help.split())
 
 
 @pytest.mark.django_db

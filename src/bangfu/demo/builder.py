@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from bangfu.regions.reference import (
     reference_pairings,
     reference_regions,
 )
+from bangfu.registry.demo import DemoLoad, demo_households_load
 
 # Demo mode only: build_demo() refuses to run under production settings.
 DEMO_PASSWORD = "bangfu-demo"
@@ -51,6 +53,7 @@ class DemoReport:
     pairings: LoadResult
     users_created: int = 0
     users: list[DemoUser] = field(default_factory=list)
+    households: DemoLoad | None = None
 
 
 def require_demo_allowed() -> None:
@@ -61,11 +64,26 @@ def require_demo_allowed() -> None:
         )
 
 
+def build_demo(
+    *,
+    seed: int = 2020,
+    households: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoReport:
+    """Load reference regions and pairings and the demo users (fixed reference data), then
+    make the registry hold ``households`` generated households of this seed (see
+    ``bangfu.registry.demo``: deterministic, and idempotent — households already loaded are
+    kept, only missing ones are added). ``households=0`` loads no households."""
+    report = _build_reference(seed)
+    if households:
+        report.households = demo_households_load(
+            seed=seed, households=households, progress=progress
+        )
+    return report
+
+
 @transaction.atomic
-def build_demo(*, seed: int = 2020) -> DemoReport:
-    """Load reference regions and pairings and the demo users. Regions, pairings and users are
-    fixed reference data; ``seed`` is recorded for the generators of households and the like,
-    which arrive with the registry and draw from ``random.Random(seed)``."""
+def _build_reference(seed: int) -> DemoReport:
     require_demo_allowed()
     regions = load_regions(actor=None, regions=reference_regions())
     pairings = load_pairings(actor=None, pairings=reference_pairings())
