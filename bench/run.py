@@ -48,6 +48,10 @@ def run_module(path: Path) -> dict[str, Any]:
 
 
 def print_report(result: dict[str, Any]) -> None:
+    if "report" in result:  # a benchmark that formats its own table
+        print()
+        print("\n".join(result["report"]))
+        return
     env, data = result["environment"], result["dataset"]
     print()
     print(f"== {result['name']}: {result['title']}")

@@ -58,7 +58,8 @@ def household_list(*, user: Any, filters: HouseholdFilter | None = None) -> Quer
         )
     if f.q:
         qs = qs.filter(_search(f.q.strip()))
-    return qs.order_by("household_no")
+    # (village, number) is the household_village index: a county page sorts nothing
+    return qs.order_by("village_id", "household_no")
 
 
 def _search(text: str) -> Q:
