@@ -35,9 +35,8 @@ def household_list(*, user: Any, filters: HouseholdFilter | None = None) -> Quer
     """Households the user may see, filtered. Searching by an exact ID number goes through the
     keyed hash: the number itself is never compared in clear."""
     f = filters or HouseholdFilter()
-    qs = Household.objects.filter(scope_for(user, "view").q("village__code")).select_related(
-        "village"
-    )
+    scope = scope_for(user, "view")
+    qs = Household.objects.filter(scope.q("village__code")).select_related("village")
     if f.region:
         qs = qs.filter(village__code__range=prefix_bounds(significant_prefix(f.region)))
     if f.status:
@@ -58,8 +57,12 @@ def household_list(*, user: Any, filters: HouseholdFilter | None = None) -> Quer
         )
     if f.q:
         qs = qs.filter(_search(f.q.strip()))
-    # (village, number) is the household_village index: a county page sorts nothing
-    return qs.order_by("village_id", "household_no")
+    # Within a region (a scope or a filter): region code, then number, the order the subtree
+    # scan and the (village, number) index already deliver, so nothing is sorted. Everything:
+    # the unique number's own index. (Numbers start with the village code: the orders agree.)
+    if scope.unrestricted and not f.region:
+        return qs.order_by("household_no")
+    return qs.order_by("village__code", "household_no")
 
 
 def _search(text: str) -> Q:
