@@ -40,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reporting import emit  # bench/reporting.py (the script's folder is on sys.path)
+
 NAME = "registry.household_list"
 TITLE = "Household list page on 1,000,000 households, SQLite (first page, filtered page)"
 
@@ -459,13 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results here (default: stdout)")
     args = parser.parse_args(argv)
     result = run()
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    stream = sys.stdout if args.json else sys.stderr
-    print("\n" + "\n".join(result["report"]), file=stream, flush=True)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    emit(result, args.json)
     return 0
 
 

@@ -47,6 +47,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from reporting import emit  # bench/reporting.py (the script's folder is on sys.path)
+
 NAME = "registry.import"
 TITLE = "Household import (national 26-column layout) into SQLite: Bangfu vs django-import-export"
 
@@ -1065,13 +1067,7 @@ def main(argv: list[str] | None = None) -> int:
         child(args.child[0], args.child[1], args.households, args.out)
         return 0
     result = run()
-    text = json.dumps(result, indent=2, ensure_ascii=False)
-    stream = sys.stdout if args.json else sys.stderr
-    print("\n" + "\n".join(result["report"]), file=stream, flush=True)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    emit(result, args.json)
     return 0
 
 
