@@ -93,3 +93,17 @@ def save_if_changed(
         actor=actor, action=AuditAction.UPDATE, obj=obj, before=before, after=after, reason=reason
     )
     return True
+
+
+def save_with_history(
+    *, actor: Any, obj: models.Model, before: dict[str, Any] | None, reason: str = ""
+) -> bool:
+    """Save a new object (``before`` is None) with a create entry, or an existing one only if it
+    changed, with an update entry. Returns whether anything was written."""
+    if before is None:
+        obj.save()
+        audit_record(
+            actor=actor, action=AuditAction.CREATE, obj=obj, after=snapshot(obj), reason=reason
+        )
+        return True
+    return save_if_changed(actor=actor, obj=obj, before=before, reason=reason)

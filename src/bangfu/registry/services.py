@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction
-from bangfu.audit.services import audit_record, save_if_changed, snapshot
+from bangfu.audit.services import audit_record, save_if_changed, save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.protect import decrypt_text, encrypt_text, lookup_hash
 from bangfu.engine.guarantees import Evidence, MemberFacts, assess
@@ -774,17 +774,7 @@ def income_record_save(
     record.items = items or {}
     record.net_income, record.net_income_pc = figures.net_income, figures.net_income_pc
     record.net_income_pc_after_rigid = figures.net_income_pc_after_rigid
-    if before is None:
-        record.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=record,
-            after=snapshot(record),
-            reason=reason,
-        )
-    else:
-        save_if_changed(actor=actor, obj=record, before=before, reason=reason)
+    save_with_history(actor=actor, obj=record, before=before, reason=reason)
     _refresh_latest_income(household)
     return record
 
@@ -851,13 +841,7 @@ def guarantee_assess(
         setattr(row, f"{guarantee}_ok", result.ok(guarantee))
     row.problems = [{"guarantee": p.guarantee, "code": p.code, **p.detail} for p in result.problems]
     row.policy_year = year
-    if before is None:
-        row.save()
-        audit_record(
-            actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), reason=reason
-        )
-    else:
-        save_if_changed(actor=actor, obj=row, before=before, reason=reason)
+    save_with_history(actor=actor, obj=row, before=before, reason=reason)
     latest = household.guarantees.order_by("-year").first()
     Household.objects.filter(pk=household.pk).update(
         open_guarantee_problems=len(latest.problems) if latest else 0
@@ -994,15 +978,7 @@ def household_conditions_save(
         ),
     ]
     for row, values in updates:
-        if row.pk is None:
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.save()
-            audit_record(
-                actor=actor, action=AuditAction.CREATE, obj=row, after=snapshot(row), reason=reason
-            )
-            continue
-        before = snapshot(row)
+        before = snapshot(row) if row.pk is not None else None
         for k, v in values.items():
             setattr(row, k, v)
-        save_if_changed(actor=actor, obj=row, before=before, reason=reason)
+        save_with_history(actor=actor, obj=row, before=before, reason=reason)
