@@ -40,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reporting import emit  # bench/reporting.py (the script's folder is on sys.path)
+from reporting import emit, sqlite_env  # bench/reporting.py (the script's folder is on sys.path)
 
 NAME = "registry.household_list"
 TITLE = "Household list page on 1,000,000 households, SQLite (first page, filtered page)"
@@ -95,19 +95,7 @@ def code_version() -> str:
 
 
 def env_for(var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # this benchmark is about SQLite, whatever the shell says
-    env.update(
-        {
-            "BANGFU_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "bangfu.settings.base",
-            "DEBUG": "false",  # DEBUG would record every query
-            "BANGFU_DATA_KEY": BENCH_DATA_KEY,
-            "BANGFU_LOG_LEVEL": "WARNING",
-            "BANGFU_ALLOWED_HOSTS": "testserver,localhost",
-        }
-    )
-    return env
+    return sqlite_env(var_dir, BENCH_DATA_KEY, BANGFU_ALLOWED_HOSTS="testserver,localhost")
 
 
 def database() -> tuple[Path, dict[str, Any]]:

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reporting import emit  # bench/reporting.py (the script's folder is on sys.path)
+from reporting import emit, sqlite_env  # bench/reporting.py (the script's folder is on sys.path)
 
 NAME = "registry.import"
 TITLE = "Household import (national 26-column layout) into SQLite: Bangfu vs django-import-export"
@@ -467,21 +467,8 @@ def _household_index(household_no: str) -> int:
 
 
 def child_env(var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)  # this benchmark is about SQLite, whatever the shell says
-    env.update(
-        {
-            "BANGFU_VAR_DIR": str(var_dir),
-            "DJANGO_SETTINGS_MODULE": "bangfu.settings.base",
-            "DEBUG": "false",  # DEBUG would record every query
-            "BANGFU_DATA_KEY": BENCH_DATA_KEY,
-            "BANGFU_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": os.pathsep.join(
-                p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p
-            ),
-        }
-    )
-    return env
+    source = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)
+    return sqlite_env(var_dir, BENCH_DATA_KEY, PYTHONPATH=source)
 
 
 def build_template(var_dir: Path) -> float:

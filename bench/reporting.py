@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,3 +18,22 @@ def emit(result: dict[str, Any], json_path: Path | None) -> None:
         json_path.write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
+
+
+def sqlite_env(var_dir: Path, data_key: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmark process on its own SQLite file: DATABASE_URL dropped
+    (these benchmarks are about SQLite, whatever the shell says), DEBUG off (it would record
+    every query), a fixed data key, quiet logs."""
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env.update(
+        {
+            "BANGFU_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "bangfu.settings.base",
+            "DEBUG": "false",
+            "BANGFU_DATA_KEY": data_key,
+            "BANGFU_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    return env
