@@ -35,7 +35,7 @@ from django.utils import timezone
 from bangfu.audit.models import AuditAction, AuditEntry
 from bangfu.audit.services import json_value, object_type
 from bangfu.core import context
-from bangfu.core.protect import lookup_hash
+from bangfu.core.protect import Sealer
 from bangfu.registry.models import Household, Member
 from bangfu.registry.services import (
     CleanHousehold,
@@ -59,9 +59,10 @@ SNAPSHOT_DROPPED_MEMBER = frozenset({"id", "household_id", "id_number_enc", "id_
 LOOKUP_CHUNK = 500
 
 
-def member_hashes(clean: CleanHousehold) -> list[str]:
+def member_hashes(clean: CleanHousehold, sealer: Sealer | None = None) -> list[str]:
     """The keyed lookup hash of each member's ID number, in member order."""
-    return [lookup_hash(m.id_number) for m in clean.members]
+    hash_of = (sealer or Sealer()).lookup_hash
+    return [hash_of(m.id_number) for m in clean.members]
 
 
 def ids_taken(hashes: Collection[str]) -> dict[str, tuple[str, str]]:
@@ -160,11 +161,16 @@ class NewHousehold:
     members: list[tuple[Any, ...]]
 
 
-def prepare(clean: CleanHousehold, hashes: Sequence[str] | None = None) -> NewHousehold:
+def prepare(
+    clean: CleanHousehold, hashes: Sequence[str] | None = None, sealer: Sealer | None = None
+) -> NewHousehold:
     """A clean household as rows to insert: the values ``services.household_save`` would write
     (``hashes``: the members' lookup hashes, if the caller has them)."""
+    sealer = sealer or Sealer()
     members = [
-        MEMBERS.row(member_row_values(member, hashes[index] if hashes is not None else None))
+        MEMBERS.row(
+            member_row_values(member, hashes[index] if hashes is not None else None, sealer)
+        )
         for index, member in enumerate(clean.members)
     ]
     return NewHousehold(

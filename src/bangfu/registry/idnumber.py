@@ -33,6 +33,7 @@ import math
 import numbers
 import re
 from dataclasses import dataclass
+from operator import mul
 from typing import Literal
 
 from django.utils import timezone
@@ -101,6 +102,8 @@ def _preview(value: numbers.Number) -> str:
 
 
 def _normalize(raw: object, field: str) -> str:
+    if type(raw) is str and _is_clean_number(raw):
+        return raw  # the usual cell: 18 ASCII characters, nothing to strip or detect
     if raw is None:
         return ""
     if isinstance(raw, bool) or not isinstance(raw, str | numbers.Number):
@@ -159,6 +162,15 @@ def _normalize(raw: object, field: str) -> str:
     return text
 
 
+def _is_clean_number(text: str) -> bool:
+    return (
+        len(text) == ID_LENGTH
+        and text.isascii()
+        and text[:17].isdigit()
+        and text[17] in "0123456789X"
+    )
+
+
 def normalize_id_text(raw: object, *, field: str = "id_number") -> str:
     """Turn what a form or spreadsheet cell holds into a candidate ID number string.
 
@@ -177,9 +189,10 @@ def normalize_id_text(raw: object, *, field: str = "id_number") -> str:
 
 def check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits of an ID number."""
-    if len(first17) != ID_LENGTH - 1 or not set(first17) <= _ASCII_DIGITS:
+    if len(first17) != ID_LENGTH - 1 or not (first17.isascii() and first17.isdigit()):
         raise ValueError("check_character needs exactly 17 ASCII digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    # map/operator.mul instead of a generator: an import computes this 400,000 times
+    total = sum(map(mul, map(int, first17), WEIGHTS))
     return CHECK_CHARACTERS[total % 11]
 
 
@@ -196,6 +209,12 @@ def upgrade_legacy_number(number15: str) -> str:
 
 def _check_characters(text: str, field: str) -> None:
     digits = len(text) if len(text) == LEGACY_LENGTH else ID_LENGTH - 1
+    if (
+        text.isascii()
+        and text[:digits].isdigit()
+        and (len(text) == digits or _is_clean_number(text))
+    ):
+        return  # the usual case; the loop below only finds the character to name
     for position, char in enumerate(text[:digits], start=1):
         if char not in _ASCII_DIGITS:
             raise BangfuError(

@@ -53,7 +53,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.scopes import scope_for
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.protect import lookup_hash
+from bangfu.core.protect import Sealer, lookup_hash
 from bangfu.regions.codes import Level
 from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
@@ -1868,6 +1868,7 @@ class HouseholdImport:
         self.rows_by_no: dict[str, list[int]] = {}
         self.orphans: set[int] = set()  # rows that belong to no household
         self.file_ids: dict[str, tuple[str, int]] = {}  # ID number → first household, row
+        self.sealer = Sealer()  # the data keys, resolved once for the whole file
 
     # -- problems
 
@@ -2239,7 +2240,7 @@ class HouseholdImport:
             return
         if group.bad or no in self.rejected:
             return
-        hashes = bulk.member_hashes(clean)
+        hashes = bulk.member_hashes(clean, self.sealer)
         if existing is not None:
             if household_differs(existing, existing_members, clean, hashes):
                 self.updates[no] = _Update(data, clean, rows)
@@ -2247,7 +2248,7 @@ class HouseholdImport:
             else:
                 self.result.households_unchanged += 1
             return
-        self.new[no] = (bulk.prepare(clean, hashes), rows)
+        self.new[no] = (bulk.prepare(clean, hashes, self.sealer), rows)
         self.hashes[no] = (hashes, rows)
 
     def _household_in(

@@ -13,15 +13,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction
 from bangfu.audit.services import audit_record, save_if_changed, save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.protect import decrypt_text, encrypt_text, lookup_hash
+from bangfu.core.protect import Sealer, decrypt_text, encrypt_text, lookup_hash
 from bangfu.engine.guarantees import Evidence, MemberFacts, assess
 from bangfu.engine.income import IncomeInputs, income_figures
 from bangfu.regions.codes import Level, level_label
@@ -309,11 +310,19 @@ def _too_long(value: object, limit: int | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=2)
+def _max_lengths(model: type[models.Model]) -> dict[str, int]:
+    """Widths of the model's text columns by field name (looked up once: imports check
+    millions of values)."""
+    return {
+        f.name: f.max_length for f in model._meta.concrete_fields if getattr(f, "max_length", None)
+    }
+
+
 def _check_lengths(values: dict[str, Any], problems: list[Problem]) -> None:
     """Text longer than its column is refused here, not by the database."""
-    for name, value in values.items():
-        field_ = Household._meta.get_field(name)
-        message = _too_long(value, getattr(field_, "max_length", None))
+    for name, width in _max_lengths(Household).items():
+        message = _too_long(values.get(name), width)
         if message:
             problems.append(Problem(name, ErrorCode.VALIDATION_ERROR, message))
 
@@ -387,10 +396,9 @@ def _validate_members(members: list[MemberIn], problems: list[Problem]) -> list[
                 )
             seen[idn.number] = index
             values["sex"], values["birth_date"] = idn.sex, idn.birth_date
+        widths = _max_lengths(Member)
         for name in ("name", "person_no", "phone"):
-            message = _too_long(
-                values[name], getattr(Member._meta.get_field(name), "max_length", None)
-            )
+            message = _too_long(values[name], widths.get(name))
             if message:
                 problems.append(Problem(name, ErrorCode.VALIDATION_ERROR, message, index))
         if len(problems) == before and idn is not None:
@@ -577,12 +585,15 @@ def household_row_values(clean: CleanHousehold) -> dict[str, Any]:
     return values
 
 
-def member_row_values(clean: CleanMember, id_hash: str | None = None) -> dict[str, Any]:
+def member_row_values(
+    clean: CleanMember, id_hash: str | None = None, sealer: Sealer | None = None
+) -> dict[str, Any]:
     """A new member's column values: its ID number encrypted, hashed and masked."""
+    sealer = sealer or Sealer()
     return {
         **clean.values,
-        "id_number_enc": encrypt_text(clean.id_number),
-        "id_number_hash": id_hash or lookup_hash(clean.id_number),
+        "id_number_enc": sealer.encrypt(clean.id_number),
+        "id_number_hash": id_hash or sealer.lookup_hash(clean.id_number),
         "id_number_masked": mask_id_number(clean.id_number),
     }
 
