@@ -365,3 +365,50 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.status})"
+
+
+class IdConflictStatus(models.TextChoices):
+    OPEN = "open", _("waiting for review")
+    ACCEPTED = "accepted", _("accepted: members moved here")
+    DISMISSED = "dismissed", _("dismissed: not imported")
+
+
+class IdConflict(models.Model):
+    """A household from an import held back because an ID number in it already belongs to a
+    member of another household (a person who married, moved or split off, or a typing
+    error). Someone who knows both households decides: accept (the members move to the
+    imported household, with history on both) or dismiss (the import row is dropped). The
+    household as imported is kept encrypted: it holds ID numbers in clear."""
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, related_name="conflicts"
+    )
+    household_no = models.CharField(_("household number"), max_length=32, db_index=True)
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    head_name = models.CharField(_("head of household"), max_length=50)
+    rows = models.JSONField(_("file rows"), default=list)
+    # [{"member": index in the household, "masked": "532822**********12",
+    #   "hash": lookup hash, "other": household number holding it now}]
+    conflicts = models.JSONField(_("conflicting ID numbers"), default=list)
+    payload_enc = models.TextField(editable=False)  # the HouseholdIn as JSON, encrypted
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=IdConflictStatus.choices,
+        default=IdConflictStatus.OPEN,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True)
+    decision_note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household_no} {self.head_name} ({self.status})"
