@@ -57,7 +57,7 @@ from bangfu.core.protect import Sealer, lookup_hash
 from bangfu.regions.codes import Level
 from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
-from bangfu.registry import bulk
+from bangfu.registry import bulk, conflicts
 from bangfu.registry.codelists import code_list, fold
 from bangfu.registry.idnumber import normalize_id_text, upgrade_legacy_number
 from bangfu.registry.models import Household, HouseholdStatus, ImportBatch, Member
@@ -118,7 +118,9 @@ class ImportResult:
     households_updated: int = 0
     households_unchanged: int = 0
     households_rejected: int = 0
+    households_queued: int = 0  # held for review: an ID number belongs to another household
     problems: list[ImportProblem] = field(default_factory=list)
+    queued: list[ImportProblem] = field(default_factory=list)  # one per held household
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
     batch_id: int | None = None
@@ -129,8 +131,8 @@ class ImportResult:
 
     @property
     def ok(self) -> bool:
-        """Every row was accepted."""
-        return not self.problems
+        """Every row was accepted (none has a problem, none is held for review)."""
+        return not self.problems and not self.queued
 
     @property
     def written(self) -> bool:
@@ -1869,6 +1871,8 @@ class HouseholdImport:
         self.orphans: set[int] = set()  # rows that belong to no household
         self.file_ids: dict[str, tuple[str, int]] = {}  # ID number → first household, row
         self.sealer = Sealer()  # the data keys, resolved once for the whole file
+        self.checked: dict[str, HouseholdIn] = {}  # this chunk's households, until ID checks
+        self.held: dict[str, conflicts.Held] = {}  # ID numbers held by other households
 
     # -- problems
 
@@ -2075,9 +2079,9 @@ class HouseholdImport:
                 self.rows_by_no[group.no] = group.rows
                 found = existing.get(group.no)
                 self._check_household(group, found, members.get(found.pk, []) if found else [])
+            self._hold_id_conflicts()
             done += len(chunk)
             self.progress("checking", done, total)
-        self._check_ids_in_database()
         for no in self.rejected:
             self.new.pop(no, None)
             self.updates.pop(no, None)
@@ -2241,6 +2245,7 @@ class HouseholdImport:
         if group.bad or no in self.rejected:
             return
         hashes = bulk.member_hashes(clean, self.sealer)
+        self.checked[no] = data
         if existing is not None:
             if household_differs(existing, existing_members, clean, hashes):
                 self.updates[no] = _Update(data, clean, rows)
@@ -2378,36 +2383,54 @@ class HouseholdImport:
                 no,
             )
 
-    def _check_ids_in_database(self) -> None:
-        """ID numbers that belong to another household already (the issue allows queueing
-        these for review; for now they are refused)."""
-        owner: dict[str, tuple[str, int]] = {}
-        for no, (hashes, rows) in self.hashes.items():
-            if no in self.rejected:
+    def _hold_id_conflicts(self) -> None:
+        """Households of this chunk with an ID number that another household holds already
+        are held back for review (``registry.conflicts``), not refused: the rest imports."""
+        owner: dict[str, tuple[str, int, int]] = {}  # hash → household, row, member index
+        for no in self.checked:
+            if no in self.rejected or no not in self.hashes:
                 continue
-            for key, row in zip(hashes, rows, strict=True):
-                owner[key] = (no, row)
-        if not owner:
-            return
-        id_index = self.header.columns["id_number"]
+            hashes, rows = self.hashes[no]
+            for index, (key, row) in enumerate(zip(hashes, rows, strict=True)):
+                owner[key] = (no, row, index)
+        clashes: dict[str, list[conflicts.Clash]] = {}
         for key, (other, masked) in bulk.ids_taken(owner).items():
-            no, row = owner[key]
+            no, _row, index = owner[key]
             if other != no:
-                self.problem(
-                    row,
-                    id_index,
-                    masked,
-                    ErrorCode.ID_NUMBER_DUPLICATE,
-                    _("ID number {masked} already belongs to a member of household {no}.").format(
-                        masked=masked, no=other
-                    ),
-                    no,
-                )
+                clashes.setdefault(no, []).append(conflicts.Clash(index, masked, key, other))
+        for no, found in clashes.items():
+            self._hold(no, self.checked[no], found)
+        self.checked.clear()
+
+    def _hold(self, no: str, data: HouseholdIn, clashes: list[conflicts.Clash]) -> None:
+        _hashes, rows = self.hashes.pop(no)
+        self.new.pop(no, None)
+        self.updates.pop(no, None)
+        village = self.places.regions[data.village_code]  # validated: it is there
+        head = next(m.name for m in data.members if _is_head(m.relation))
+        clashes.sort(key=lambda c: c.member)
+        self.held[no] = conflicts.Held(data, village, str(head), rows, clashes)
+        id_index = self.header.columns["id_number"]
+        others = "、".join(sorted({f"{c.masked} → {c.other}" for c in clashes}))
+        self.result.queued.append(
+            ImportProblem(
+                rows[0],
+                self.header.texts[id_index],
+                ", ".join(c.masked for c in clashes),
+                ErrorCode.ID_NUMBER_DUPLICATE,
+                _(
+                    "Household {no} (rows {rows}) is held for review, not imported: its ID "
+                    "numbers already belong to members of other households ({others}). Someone "
+                    "who may edit both households decides under Registry → ID conflicts."
+                ).format(no=no, rows=_row_list(rows), others=others),
+            )
+        )
 
     def _finish_problems(self) -> None:
         problems = sorted(self.problems.items(), key=lambda item: item[0])  # file-level first
         self.result.problems = [p for _, p in problems]
         self.result.households_rejected = len(self.rejected)
+        self.result.households_queued = len(self.held)
         rows = set(self.bad_rows) | self.orphans
         for no in self.rejected:
             rows.update(self.rows_by_no.get(no, ()))
@@ -2419,7 +2442,7 @@ class HouseholdImport:
             return False
         if self.result.problems and not self.valid_only:
             return False
-        return bool(self.new or self.updates)
+        return bool(self.new or self.updates or self.held)
 
     def _write(self) -> None:
         """Phase 5: one transaction; a process killed here leaves the database as it was."""
@@ -2460,9 +2483,12 @@ class HouseholdImport:
                     done += 1
                     self.progress("writing", done, total)
                 self.result.households_created = len(news)
+                conflicts.queue_households(
+                    list(self.held.values()), batch=self.batch, actor=self.actor, sealer=self.sealer
+                )
         except (BangfuError, IntegrityError) as error:
             self.result.households_created = self.result.households_updated = 0
-            self.result.households_unchanged = 0
+            self.result.households_unchanged = self.result.households_queued = 0
             if isinstance(error, IntegrityError):
                 self.problems[(0, -1)] = ImportProblem(
                     None,
@@ -2493,10 +2519,12 @@ class HouseholdImport:
         if self.batch is None:
             return
         r = self.result
-        if r.written:
-            status = "partial" if r.problems else "succeeded"
+        if r.problems:
+            status = "partial" if r.written else "rejected"
+        elif r.households_queued:
+            status = "review"  # written, but some households wait for an ID-conflict decision
         else:
-            status = "rejected" if r.problems else "succeeded"
+            status = "succeeded"
         ImportBatch.objects.filter(pk=self.batch.pk).update(
             status=status,
             finished_at=timezone.now(),

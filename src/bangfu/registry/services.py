@@ -314,9 +314,8 @@ def _too_long(value: object, limit: int | None) -> str | None:
 def _max_lengths(model: type[models.Model]) -> dict[str, int]:
     """Widths of the model's text columns by field name (looked up once: imports check
     millions of values)."""
-    return {
-        f.name: f.max_length for f in model._meta.concrete_fields if getattr(f, "max_length", None)
-    }
+    widths = {f.name: getattr(f, "max_length", None) for f in model._meta.concrete_fields}
+    return {name: width for name, width in widths.items() if width}
 
 
 def _check_lengths(values: dict[str, Any], problems: list[Problem]) -> None:

@@ -374,6 +374,7 @@ def summary_of(result: ImportResult) -> dict[str, Any]:
         "households_updated": result.households_updated,
         "households_unchanged": result.households_unchanged,
         "households_rejected": result.households_rejected,
+        "households_queued": result.households_queued,
         "problems": len(result.problems),
         "ignored_columns": list(result.ignored_columns),
         "seconds": round(result.seconds, 2),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from bangfu.registry import views, views_import
+from bangfu.registry import views, views_conflicts, views_import
 
 urlpatterns = [
     path("", views.household_list, name="household-list"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/transition/", views.household_transition_view, name="household-transition"),
     path("<int:pk>/income/", views.household_income, name="household-income"),
     path("<int:pk>/guarantee/", views.household_guarantee, name="household-guarantee"),
+    path("conflicts/", views_conflicts.conflict_list, name="conflict-list"),
+    path("conflicts/<int:pk>/", views_conflicts.conflict_detail, name="conflict-detail"),
     path("import/", views_import.import_start, name="import-start"),
     path("import/template.xlsx", views_import.import_template, name="import-template"),
     path("import/<int:pk>/", views_import.import_batch, name="import-batch"),

@@ -71,8 +71,11 @@ class Command(BaseCommand):
             help="import households from FILE (.xlsx or .csv)",
             description=(
                 "Import households from FILE. All or nothing: unless every row is accepted, "
-                "nothing is written (see --valid-only). Exit code 0 only when every row was "
-                "accepted."
+                "nothing is written (see --valid-only). A household whose ID numbers belong to "
+                "another household already is held for review instead (Registry → ID "
+                "conflicts) and the rest is imported. Exit code 0 only when every row was "
+                "accepted; 1 when rows have problems; 2 when the import failed; 3 when "
+                "households were held for review."
             ),
         )
         households.add_argument(
@@ -149,11 +152,17 @@ class Command(BaseCommand):
         if options.get("report"):
             write_report(result, path, options["report"])
             self.stdout.write(f"Report: {options['report']}")
-        if not result.ok:
+        if result.problems:
             raise CommandError(
                 f"{len(result.problems)} problem(s); {result.rows_rejected} of "
                 f"{result.rows_total} rows not accepted.",
                 returncode=1,
+            )
+        if result.queued:
+            raise CommandError(
+                f"{len(result.queued)} household(s) held for review: their ID numbers belong "
+                "to other households (see Registry → ID conflicts).",
+                returncode=3,
             )
 
     def _actor(self, username: str | None) -> tuple[Any, RegionScope]:
@@ -180,6 +189,7 @@ class Command(BaseCommand):
         out.write(
             f"Households: {r.households_created} created, {r.households_updated} updated, "
             f"{r.households_unchanged} unchanged, {r.households_rejected} rejected"
+            + (f", {r.households_queued} held for review" if r.households_queued else "")
         )
         if r.ignored_columns:
             out.write("Columns ignored: " + "、".join(r.ignored_columns))
@@ -205,5 +215,9 @@ class Command(BaseCommand):
                 where = f"row {p.row}, {p.column or '—'}" if p.row is not None else "file"
                 value = f" {p.value!r}" if p.value else ""
                 out.write(f"  {where}{value}: [{p.code}] {p.message}")
+        if r.queued:
+            out.write(f"Held for review ({len(r.queued)}):")
+            for p in r.queued[:SHOWN_PROBLEMS]:
+                out.write(f"  row {p.row}: {p.message}")
         if r.batch_id:
             out.write(f"Import batch: #{r.batch_id}")
