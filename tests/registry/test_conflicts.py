@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -15,7 +16,7 @@ from bangfu.core.errors import BangfuError
 from bangfu.core.protect import decrypt_text
 from bangfu.regions.scope import RegionScope
 from bangfu.registry import conflicts
-from bangfu.registry.importers import import_households
+from bangfu.registry.importers import import_households, write_report
 from bangfu.registry.models import Household, IdConflict, IdConflictStatus, Member
 from bangfu.registry.services import household_save
 from tests.registry.factories import household_in
@@ -60,6 +61,12 @@ def test_a_clashing_household_is_held_for_review_and_the_rest_imports(
     assert taken not in conflict.payload_enc, "the held household is stored encrypted"
     held = conflicts.open_household(conflict.payload_enc)
     assert held.household_no == "5328221062070102" and held.members[2].id_number == taken
+
+    report = tmp_path / "report.xlsx"
+    write_report(result, tmp_path / "clash.csv", report)
+    sheet = openpyxl.load_workbook(report)["待核实的户"]
+    row = [c.value for c in sheet[2]]
+    assert row[0] == "5" and row[2] == conflict.conflicts[0]["masked"] and taken not in str(row)
 
 
 def test_the_cli_exits_3_when_households_are_held(tmp_path: Path) -> None:

@@ -463,3 +463,28 @@ def test_serve_runs_a_task_worker_unless_told_not_to(capsys: pytest.CaptureFixtu
         call_command("serve", "--help")
     out = capsys.readouterr().out
     assert "--no-worker" in out and "db_worker" in out
+
+
+def test_an_upload_with_an_id_held_elsewhere_imports_the_rest_and_links_the_review(
+    client_for: Callable[[str], Client], settings: Any
+) -> None:
+    from bangfu.core.protect import decrypt_text
+    from bangfu.registry.models import Member
+    from bangfu.registry.services import household_save
+    from bangfu.regions.scope import RegionScope
+    from tests.registry.factories import household_in
+
+    settings.TASKS = IMMEDIATE
+    household_save(
+        actor=None, capture=RegionScope.everything(), data=household_in(no="5328221062078888")
+    )
+    son = Member.objects.get(household__household_no="5328221062078888", relation="son")
+    rows = household("5328221062079001") + household("5328221062079002")
+    rows[5][COL["id_number"]] = decrypt_text(son.id_number_enc)
+    client = client_for(UPLOADER)
+    page = follow(client, upload(client, csv_bytes(rows))).content.decode()
+    assert 'data-count="households_created">1<' in page
+    assert 'data-count="households_queued"><a href="/households/conflicts/">1<' in page
+    assert "held for review" in page and son.id_number_masked not in page
+    assert ImportBatch.objects.get().status == "review"
+    assert Household.objects.filter(household_no="5328221062079001").exists()

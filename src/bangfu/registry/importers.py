@@ -2703,7 +2703,9 @@ def write_report(
     * 问题清单 (problems): every problem — row, column, value, code, reason;
     * 未导入的行 (rows not imported): each rejected row copied from the file, in the file's
       columns, its bad cells filled red with the reason as a comment, and all reasons in a last
-      column — fix them there and import that sheet again (extra columns are ignored).
+      column — fix them there and import that sheet again (extra columns are ignored);
+    * 待核实的户 (held for review): households whose ID numbers belong to other households,
+      waiting for a decision under Registry → ID conflicts (ID numbers masked).
     """
     import xlsxwriter
 
@@ -2727,7 +2729,24 @@ def write_report(
         listing.autofilter(0, 0, len(result.problems), len(headers) - 1)
     if result.rejected_rows and not result.refused:
         _report_rows(workbook, result, Path(path), bold, bad)
+    if result.queued:
+        _report_held(workbook, result, bold, wrap)
     workbook.close()
+
+
+def _report_held(workbook: Any, result: ImportResult, bold: Any, wrap: Any) -> None:
+    """待核实的户: households held for review (ID numbers held by other households)."""
+    sheet = workbook.add_worksheet("待核实的户")
+    for col, (title, width) in enumerate(
+        zip(("行号", "列", "证件号码", "说明"), (8, 12, 26, 100), strict=True)
+    ):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, title, bold)
+    for n, p in enumerate(result.queued, start=1):
+        sheet.write_string(n, 0, str(p.row))
+        sheet.write_string(n, 1, p.column)
+        sheet.write_string(n, 2, p.value)  # masked
+        sheet.write_string(n, 3, p.message, wrap)
 
 
 def _report_rows(workbook: Any, result: ImportResult, path: Path, bold: Any, bad: Any) -> None:

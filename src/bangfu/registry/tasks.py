@@ -432,7 +432,7 @@ def import_upload(user_id: int, token: str) -> dict[str, Any]:
         )
         _discard(upload)
         raise
-    if result.problems:
+    if result.problems or result.queued:
         _report(upload, result)
     _discard(upload)
     upload.state, upload.finished_at, upload.phase = FINISHED, _now(), ""

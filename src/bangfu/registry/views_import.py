@@ -66,6 +66,7 @@ STATUS_LABELS = {
     "reporting": gettext_lazy("Writing the report"),
     "succeeded": gettext_lazy("Imported"),
     "partial": gettext_lazy("Partly imported"),
+    "review": gettext_lazy("Imported; some households held for review"),
     "rejected": gettext_lazy("Not imported"),
     "failed": gettext_lazy("Failed"),
     "done": gettext_lazy("Done"),
@@ -322,6 +323,12 @@ class ImportView:
             if self.counts.get("households_created") or self.counts.get("households_updated"):
                 return _("Every row was accepted and the registry is up to date.")
             return _("Every row was accepted; nothing in the registry needed to change.")
+        if s == "review":
+            return _(
+                "Every other row was imported. The households counted under “Held for review” "
+                "were not: their ID numbers belong to members of other households. Someone who "
+                "may edit both households decides under ID conflicts."
+            )
         if s == "partial":
             return _(
                 "The households without problems were imported; the households listed below "
