@@ -469,9 +469,9 @@ def test_an_upload_with_an_id_held_elsewhere_imports_the_rest_and_links_the_revi
     client_for: Callable[[str], Client], settings: Any
 ) -> None:
     from bangfu.core.protect import decrypt_text
+    from bangfu.regions.scope import RegionScope
     from bangfu.registry.models import Member
     from bangfu.registry.services import household_save
-    from bangfu.regions.scope import RegionScope
     from tests.registry.factories import household_in
 
     settings.TASKS = IMMEDIATE
