@@ -225,6 +225,42 @@ def test_list_query_count_is_pinned(
     assert second.count("data-household=") == 10
 
 
+def test_list_counts_no_further_than_it_needs(
+    client_for: Any, many: list[Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the cap the list says "more than" and pages on; a page past the cap counts to its
+    own end; at or under the cap the count and the pages are exact."""
+    from bangfu.registry import views
+
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 20)
+    client = client_for("menga-township")
+    en = {"accept-language": "en"}
+
+    def count_and_pager(html: str) -> tuple[str, str]:
+        count = re.search(r'id="household-count">\(([^)]*)\)', html)
+        pager = re.search(r'<nav class="pager".*?</nav>', html, re.S)
+        assert count is not None and pager is not None
+        return count.group(1), pager.group(0)
+
+    # 63 households; page 1 counts to 51 (the end of page 1, and one more)
+    first = page(client.get("/households/", headers=en))
+    count, pager = count_and_pager(first)
+    assert count == "more than 50" and "Page 1 of more than 1" in pager
+    assert 'rel="next"' in pager and 'rel="prev"' not in pager
+    assert first.count("data-household=") == 50
+    second = page(client.get("/households/", {"page": 2}, headers=en))  # counts to 101: exact
+    count, pager = count_and_pager(second)
+    assert count == "63" and "Page 2 of 2" in pager
+    assert 'rel="prev"' in pager and 'rel="next"' not in pager
+    assert second.count("data-household=") == 13
+    past = page(client.get("/households/", {"page": 9}, headers=en))  # past the end: the last
+    assert count_and_pager(past) == (count, pager) and past.count("data-household=") == 13
+    filtered = page(client.get("/households/", {"status": "exited"}, headers=en))
+    assert "(3)" in filtered and 'class="pager"' not in filtered
+    zh = page(client.get("/households/"))  # Chinese, the default language
+    assert "超过 50" in zh and "第 1 页，超过 1 页" in zh
+
+
 def test_filters_and_search(client_for: Any, many: list[Household]) -> None:
     client = client_for("menga-township")
 
