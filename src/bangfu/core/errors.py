@@ -58,7 +58,7 @@ class ErrorCode(StrEnum):
     HOUSEHOLD_NO_MEMBERS = "household_no_members"
     WORKFLOW_TRANSITION_INVALID = "workflow_transition_invalid"
     WORKFLOW_POSTING_PERIOD = "workflow_posting_period"
-    # import and export of files (registry/importers.py)
+    # import and export of files (registry/importers/)
     IMPORT_FILE_EMPTY = "import_file_empty"
     IMPORT_FILE_TYPE = "import_file_type"
     IMPORT_FILE_TOO_LARGE = "import_file_too_large"
