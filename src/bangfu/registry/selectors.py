@@ -16,7 +16,7 @@ from bangfu.core.errors import BangfuError, ErrorCode, not_found
 from bangfu.core.protect import decrypt_text, lookup_hash
 from bangfu.regions.codes import prefix_bounds, significant_prefix
 from bangfu.registry.idnumber import parse_id_number
-from bangfu.registry.models import Household, Member
+from bangfu.registry.models import Household, LivingConditions, Member, ProductionAssets
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,23 @@ def household_get(*, user: Any, pk: int) -> Household:
     if household is None:
         raise not_found(ErrorCode.HOUSEHOLD_NOT_FOUND, _("household"))
     return household
+
+
+def household_conditions(
+    *, household: Household
+) -> tuple[ProductionAssets | None, LivingConditions | None]:
+    """A household's production assets and living conditions (None while not recorded), in one
+    query. ``household`` comes from a scoped selector (``household_get``): that call decided
+    whether the user may see it."""
+    found = (
+        Household.objects.filter(pk=household.pk)
+        .select_related("production", "living")
+        .only("pk", "production", "living")
+        .order_by()
+        .first()
+    )
+    # A missing one-to-one row reads as None (its DoesNotExist is also an AttributeError).
+    return getattr(found, "production", None), getattr(found, "living", None)
 
 
 def household_get_by_no(*, user: Any, household_no: str) -> Household:

@@ -916,11 +916,39 @@ PRODUCTION_DECIMALS = (
 PRODUCTION_COUNTS = ("cattle", "pigs", "sheep", "poultry")
 LIVING_DECIMALS = ("house_area_m2", "road_distance_km")
 LIVING_TEXT = ("road_type", "fuel")
+# Every field of each, in the order the forms and the API show them.
+PRODUCTION_FIELDS = (*PRODUCTION_DECIMALS, *PRODUCTION_COUNTS, "cooperative_member")
+LIVING_FIELDS = (
+    "house_area_m2",
+    "electricity",
+    "road_type",
+    "road_distance_km",
+    "fuel",
+    "sanitary_toilet",
+)
+# Areas and distances: what their columns hold (far more than any household has); counts: the
+# same bound, well inside their column (a larger number would fail on PostgreSQL).
+MEASURE_MAX = Decimal("99999999")
+COUNT_MAX = 99_999_999
 
 
 def _measure(value: object, field_name: str) -> Decimal:
-    amount = _money(value, field_name)
-    if amount > Decimal("99999999"):
+    """An area (mu, m²) or a distance (km), to two decimals; empty is 0."""
+    try:
+        amount = Decimal(str(value if value not in (None, "") else "0")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("{value!r} is not a number.").format(value=value),
+            field=field_name,
+        ) from None
+    if amount < 0:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("Areas and distances cannot be negative ({value}).").format(value=amount),
+            field=field_name,
+        )
+    if amount > MEASURE_MAX:
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR,
             _("{value} is implausibly large.").format(value=amount),
@@ -942,6 +970,12 @@ def _count(value: object, field_name: str) -> int:
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR,
             _("Counts cannot be negative ({value}).").format(value=number),
+            field=field_name,
+        )
+    if number > COUNT_MAX:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("{value} is implausibly large.").format(value=number),
             field=field_name,
         )
     return number
