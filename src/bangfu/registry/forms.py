@@ -10,19 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.forms import BaseFormSet, formset_factory
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.errors import BangfuError
 from bangfu.regions.codes import LEVEL_LABELS, Level, check_code_shape
 from bangfu.registry.codelists import code_list
-from bangfu.registry.models import Household, HouseholdStatus, Member
+from bangfu.registry.models import (
+    Household,
+    HouseholdStatus,
+    LivingConditions,
+    Member,
+    ProductionAssets,
+)
 from bangfu.registry.services import (
     CODED_HOUSEHOLD_FIELDS,
     CODED_MEMBER_FIELDS,
     HOUSEHOLD_FLAGS,
+    LIVING_FIELDS,
     MEMBER_FLAGS,
+    PRODUCTION_FIELDS,
     HouseholdIn,
     MemberIn,
     Problem,
@@ -526,3 +536,66 @@ class GuaranteeForm(forms.Form):
             data.pop(name, None)
         data["notes"] = {"text": notes} if notes else {}
         return data
+
+
+# --- production assets and living conditions ------------------------------------------------
+
+
+def _condition_field(model: type[models.Model], name: str) -> forms.Field:
+    """A form field for one column of ``ProductionAssets`` or ``LivingConditions``, labelled by
+    the column. Numbers are only parsed here (an empty one is 0): whether they are negative or
+    implausibly large is the service's to say."""
+    column = model._meta.get_field(name)
+    assert isinstance(column, models.Field)
+    label = capfirst(column.verbose_name)
+    if isinstance(column, models.BooleanField):
+        return forms.BooleanField(label=label, required=False, initial=column.default)
+    if isinstance(column, models.DecimalField):
+        field: forms.Field = forms.DecimalField(label=label, required=False, decimal_places=2)
+        field.widget.attrs.update(inputmode="decimal", step="0.01")
+        return field
+    if isinstance(column, models.IntegerField):
+        field = forms.IntegerField(label=label, required=False)
+        field.widget.attrs["inputmode"] = "numeric"
+        return field
+    return forms.CharField(label=label, required=False, max_length=column.max_length)
+
+
+class ConditionsForm(forms.Form):
+    """A household's production assets (land, livestock) and living conditions, saved together
+    by ``services.household_conditions_save``; its refusals land beside their fields."""
+
+    reason = forms.CharField(label=_("Reason for the change"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reason = self.fields.pop("reason")
+        for name in PRODUCTION_FIELDS:
+            self.fields[name] = _condition_field(ProductionAssets, name)
+        for name in LIVING_FIELDS:
+            self.fields[name] = _condition_field(LivingConditions, name)
+        self.fields["reason"] = reason
+
+    @staticmethod
+    def initial_for(
+        production: ProductionAssets | None, living: LivingConditions | None
+    ) -> dict[str, Any]:
+        """The stored values; nothing (empty numbers, the columns' defaults) while unrecorded."""
+        initial: dict[str, Any] = {}
+        if production is not None:
+            initial |= {name: getattr(production, name) for name in PRODUCTION_FIELDS}
+        if living is not None:
+            initial |= {name: getattr(living, name) for name in LIVING_FIELDS}
+        return initial
+
+    def production_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PRODUCTION_FIELDS]
+
+    def living_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in LIVING_FIELDS]
+
+    def production(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in PRODUCTION_FIELDS}
+
+    def living(self) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in LIVING_FIELDS}

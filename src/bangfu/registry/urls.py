@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from bangfu.registry import views, views_conflicts, views_import
+from bangfu.registry import views, views_conditions, views_conflicts, views_import
 
 urlpatterns = [
     path("", views.household_list, name="household-list"),
@@ -16,6 +16,11 @@ urlpatterns = [
     path("<int:pk>/transition/", views.household_transition_view, name="household-transition"),
     path("<int:pk>/income/", views.household_income, name="household-income"),
     path("<int:pk>/guarantee/", views.household_guarantee, name="household-guarantee"),
+    path(
+        "<int:pk>/conditions/",
+        views_conditions.household_conditions,
+        name="household-conditions",
+    ),
     path("conflicts/", views_conflicts.conflict_list, name="conflict-list"),
     path("conflicts/<int:pk>/", views_conflicts.conflict_detail, name="conflict-detail"),
     path("import/", views_import.import_start, name="import-start"),

@@ -1,12 +1,22 @@
-"""Template helpers for registry pages: code-list labels and amounts of money."""
+"""Template helpers for registry pages: code-list labels, amounts of money, and the household
+page's production assets and living conditions."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.db import models
+from django.template.defaultfilters import floatformat
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
+from bangfu.registry import selectors
 from bangfu.registry.codelists import code_list
+from bangfu.registry.models import Household
+from bangfu.registry.services import LIVING_FIELDS, PRODUCTION_FIELDS
 
 register = template.Library()
 
@@ -44,3 +54,35 @@ def levellabel(level: str) -> str:
 
     found = LEVEL_NAMES.get(level or "")
     return str(LEVEL_LABELS[found]) if found is not None else level
+
+
+def _facts(row: models.Model | None, names: Sequence[str]) -> list[tuple[str, str]] | None:
+    """(label, value) for each named column of ``row``; None while it is not recorded."""
+    if row is None:
+        return None
+    facts = []
+    for name in names:
+        value = getattr(row, name)
+        if isinstance(value, bool):
+            shown = _("yes") if value else _("no")
+        elif isinstance(value, Decimal):
+            shown = floatformat(value, -2)  # 4.50 stays 4.50, 12.00 shows as 12
+        else:
+            shown = str(value) if value not in (None, "") else "—"
+        label = getattr(row._meta.get_field(name), "verbose_name", name)
+        facts.append((capfirst(str(label)), shown))
+    return facts
+
+
+@register.inclusion_tag("registry/_conditions.html", takes_context=True)
+def household_conditions(context: template.Context, household: Household) -> dict[str, Any]:
+    """``{% household_conditions household %}``: the household page's section on production
+    assets and living conditions, read in one query, with the edit link for the capture scope
+    (the page's ``can_capture``)."""
+    production, living = selectors.household_conditions(household=household)
+    return {
+        "household": household,
+        "can_capture": context.get("can_capture", False),
+        "production": _facts(production, PRODUCTION_FIELDS),
+        "living": _facts(living, LIVING_FIELDS),
+    }
