@@ -5,6 +5,7 @@ fields with nothing written, and the household page's pinned query count."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ VIEWERS = [
 ]
 CAPTURE = {"admin", "menghai-county", "menga-township", "nabing-village"}
 EN = {"accept-language": "en"}
+API = "/api/v1/households"
 
 PRODUCTION = {
     "arable_mu": "4.5",
@@ -89,6 +91,18 @@ def form_post(**overrides: Any) -> dict[str, Any]:
     """The edit form as a browser posts it: unchecked boxes are absent."""
     data = {**PRODUCTION, **LIVING, "reason": "入户核实"} | overrides
     return {k: ("on" if v is True else v) for k, v in data.items() if v is not False}
+
+
+def send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
+    return getattr(client, method)(url, json.dumps(body), content_type="application/json")
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["code"] == code and body["request_id"]
+    return dict(body)
 
 
 def entries(household: Household) -> list[AuditEntry]:
@@ -321,3 +335,134 @@ def test_service_refuses_implausibly_many_animals(household: Household) -> None:
     assert not ProductionAssets.objects.filter(household=household).exists()
     record(household, poultry=99_999_999)  # the bound itself is accepted
     assert ProductionAssets.objects.get(household=household).poultry == 99_999_999
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(api_token: Any) -> Any:
+    def make(username: str) -> Client:
+        return Client(headers=api_token(username))
+
+    return make
+
+
+def test_api_round_trip(api: Any, household: Household, users: dict[str, Any]) -> None:
+    client = api("nabing-village")
+    url = f"{API}/{household.pk}/conditions"
+    assert client.get(url).json() == {"production": None, "living": None}
+    body = {"production": PRODUCTION | {"pasture_mu": 1.5}, "living": LIVING, "reason": "入户"}
+    created = send(client, "put", url, body)
+    assert created.status_code == 201, created.content
+    got = client.get(url).json()
+    assert got == created.json()
+    assert got["production"] == {
+        "arable_mu": "4.50",
+        "irrigated_mu": "2.00",
+        "forest_mu": "10.25",
+        "returned_forest_mu": "0.00",
+        "orchard_mu": "0.00",
+        "pasture_mu": "1.50",
+        "water_surface_mu": "0.00",
+        "cattle": 2,
+        "pigs": 3,
+        "sheep": 0,
+        "poultry": 20,
+        "cooperative_member": True,
+    }
+    assert got["living"] == {
+        "house_area_m2": "86.00",
+        "electricity": True,
+        "road_type": "水泥路",
+        "road_distance_km": "0.80",
+        "fuel": "柴草",
+        "sanitary_toilet": False,
+    }
+    made = entries(household)
+    assert [e.action for e in made] == ["create", "create"]
+    assert all(e.actor == users["nabing-village"] and e.reason == "入户" for e in made)
+    # PUT replaces: what is left out takes its default
+    replaced = send(client, "put", url, {"production": {"arable_mu": 5}, "living": {}})
+    assert replaced.status_code == 200
+    assert replaced.json()["production"]["arable_mu"] == "5.00"
+    assert replaced.json()["production"]["cattle"] == 0
+    assert replaced.json()["living"]["electricity"] is True
+    assert replaced.json()["living"]["road_type"] == ""
+    assert [e.action for e in entries(household)] == ["create", "create", "update", "update"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"production": {"arable_mu": "-1"}, "living": {}}, "production.arable_mu"),
+        ({"production": {"pigs": -3}, "living": {}}, "production.pigs"),
+        ({"production": {}, "living": {"house_area_m2": -2}}, "living.house_area_m2"),
+        ({"production": {"poultry": 10**9}, "living": {}}, "production.poultry"),
+        ({"production": {"forest_mu": "1e9"}, "living": {}}, "production.forest_mu"),
+    ],
+)
+def test_api_refusals_name_the_field(
+    api: Any, household: Household, body: dict[str, Any], field: str
+) -> None:
+    client = api("nabing-village")  # issuing the token is audited too
+    before = AuditEntry.objects.count()
+    response = send(client, "put", f"{API}/{household.pk}/conditions", body)
+    problem = assert_problem(response, 400, "validation_error")
+    assert problem["field"] == field and problem["detail"]
+    assert AuditEntry.objects.count() == before
+    assert not ProductionAssets.objects.filter(household=household).exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"production": {"arable_mu": "abc"}, "living": {}}, "production.arable_mu"),
+        ({"production": {"arable_mu": "NaN"}, "living": {}}, "production.arable_mu"),
+        ({"production": {"cattle": 1.5}, "living": {}}, "production.cattle"),
+        ({"production": {}, "living": {"road_type": "x" * 41}}, "living.road_type"),
+        ({"production": {}}, "living"),
+    ],
+)
+def test_api_malformed_input_is_422(
+    api: Any, household: Household, body: dict[str, Any], field: str
+) -> None:
+    response = send(api("nabing-village"), "put", f"{API}/{household.pk}/conditions", body)
+    problem = assert_problem(response, 422, "validation_error")
+    assert field in [e["field"] for e in problem["errors"]]
+    assert not ProductionAssets.objects.filter(household=household).exists()
+
+
+@pytest.mark.parametrize("username", [*VIEWERS, "mangshi-county"])
+def test_api_follows_the_scopes(api: Any, household: Household, username: str) -> None:
+    record(household)
+    client = api(username)
+    url = f"{API}/{household.pk}/conditions"
+    got = client.get(url)
+    put = send(client, "put", url, {"production": {"arable_mu": 9}, "living": {}})
+    if username not in VIEWERS:
+        assert_problem(got, 404, "household_not_found")
+        assert_problem(put, 404, "household_not_found")
+        assert household.head_name not in got.content.decode() + put.content.decode()
+    else:
+        assert got.status_code == 200 and got.json()["production"]["arable_mu"] == "4.50"
+        if username in CAPTURE:
+            assert put.status_code == 200
+        else:
+            assert_problem(put, 403, "permission_denied")
+    stored = ProductionAssets.objects.get(household=household).arable_mu
+    assert stored == (Decimal("9.00") if username in CAPTURE else Decimal("4.50"))
+
+
+def test_api_needs_a_token(household: Household) -> None:
+    response = Client().get(f"{API}/{household.pk}/conditions")
+    assert_problem(response, 401, "auth_required")
+
+
+def test_openapi_documents_the_conditions() -> None:
+    schema = Client().get("/api/openapi.json").json()
+    operations = schema["paths"]["/api/v1/households/{household_id}/conditions"]
+    assert {"get", "put"} <= set(operations)
+    assert {"403", "404"} <= set(operations["put"]["responses"])
+    assert {"200", "201", "400"} <= set(operations["put"]["responses"])
+    assert operations["put"]["summary"] and operations["put"]["requestBody"]

@@ -32,15 +32,20 @@ from bangfu.registry.models import (
     Household,
     HouseholdStatus,
     IncomeRecord,
+    LivingConditions,
     Member,
+    ProductionAssets,
     StatusChange,
 )
 from bangfu.registry.selectors import HouseholdFilter
 from bangfu.registry.services import (
     GUARANTEE_EVIDENCE_FIELDS,
     INCOME_FIELDS,
+    LIVING_FIELDS,
+    PRODUCTION_FIELDS,
     MemberIn,
     guarantee_assess,
+    household_conditions_save,
     household_save,
     household_transition,
     income_record_save,
@@ -356,6 +361,47 @@ class TransitionOut(Schema):
     change: StatusChangeOut
 
 
+class ProductionOut(Schema):
+    arable_mu: Decimal = Field(description="arable land, mu (亩)")
+    irrigated_mu: Decimal = Field(description="irrigated land, mu")
+    forest_mu: Decimal = Field(description="forest land, mu")
+    returned_forest_mu: Decimal = Field(description="land returned to forest, mu")
+    orchard_mu: Decimal = Field(description="orchards, mu")
+    pasture_mu: Decimal = Field(description="pasture, mu")
+    water_surface_mu: Decimal = Field(description="water surface, mu")
+    cattle: int
+    pigs: int
+    sheep: int = Field(description="sheep and goats")
+    poultry: int
+    cooperative_member: bool = Field(description="member of a farmers' cooperative")
+
+    @staticmethod
+    def of(row: ProductionAssets | None) -> ProductionOut | None:
+        if row is None:
+            return None
+        return ProductionOut(**{name: getattr(row, name) for name in PRODUCTION_FIELDS})
+
+
+class LivingOut(Schema):
+    house_area_m2: Decimal = Field(description="house area, m²")
+    electricity: bool = Field(description="grid electricity")
+    road_type: str = Field(description="access road, as recorded (free text)")
+    road_distance_km: Decimal = Field(description="distance to the main road, km")
+    fuel: str = Field(description="main fuel, as recorded (free text)")
+    sanitary_toilet: bool
+
+    @staticmethod
+    def of(row: LivingConditions | None) -> LivingOut | None:
+        if row is None:
+            return None
+        return LivingOut(**{name: getattr(row, name) for name in LIVING_FIELDS})
+
+
+class ConditionsOut(Schema):
+    production: ProductionOut | None = Field(description="null while not recorded")
+    living: LivingOut | None = Field(description="null while not recorded")
+
+
 # --- input -------------------------------------------------------------------------------------
 
 
@@ -498,6 +544,43 @@ class TransitionIn(Schema):
     posting_end: dt.date | None = None
     reason: str = Field("", max_length=500)
     objection: bool = False
+
+
+class ProductionIn(Schema):
+    """Areas in mu (亩) and counts of animals; each at least 0 and at most 99,999,999."""
+
+    arable_mu: Decimal = Decimal(0)
+    irrigated_mu: Decimal = Decimal(0)
+    forest_mu: Decimal = Decimal(0)
+    returned_forest_mu: Decimal = Decimal(0)
+    orchard_mu: Decimal = Decimal(0)
+    pasture_mu: Decimal = Decimal(0)
+    water_surface_mu: Decimal = Decimal(0)
+    cattle: int = 0
+    pigs: int = 0
+    sheep: int = Field(0, description="sheep and goats")
+    poultry: int = 0
+    cooperative_member: bool = False
+
+
+class LivingIn(Schema):
+    house_area_m2: Decimal = Field(Decimal(0), description="m², at least 0")
+    electricity: bool = Field(True, description="grid electricity")
+    road_type: str = Field("", max_length=40, description="access road, free text")
+    road_distance_km: Decimal = Field(Decimal(0), description="km to the main road, at least 0")
+    fuel: str = Field("", max_length=40, description="main fuel, free text")
+    sanitary_toilet: bool = False
+
+
+class ConditionsIn(Schema):
+    production: ProductionIn = Field(
+        description="the whole record: a property left out takes its default (0, false)"
+    )
+    living: LivingIn = Field(
+        description="the whole record: a property left out takes its default (0, empty, "
+        "`electricity` true)"
+    )
+    reason: str = Field("", max_length=500)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -690,6 +773,47 @@ def guarantee_add(request: HttpRequest, household_id: int, payload: GuaranteeIn)
         reason=payload.reason,
     )
     return Status(200 if existed else 201, GuaranteeOut.of(row))
+
+
+@households_router.get(
+    "/{household_id}/conditions",
+    response={200: ConditionsOut, **ERRORS},
+    summary="A household's production assets and living conditions (null while not recorded)",
+)
+def conditions_get(request: HttpRequest, household_id: int) -> Any:
+    household = selectors.household_get(user=request.user, pk=household_id)
+    production, living = selectors.household_conditions(household=household)
+    return ConditionsOut(production=ProductionOut.of(production), living=LivingOut.of(living))
+
+
+@households_router.put(
+    "/{household_id}/conditions",
+    response={200: ConditionsOut, 201: ConditionsOut, **ERRORS},
+    summary="Record a household's production assets and living conditions (201 the first "
+    "time, 200 replacing them); every change is in the audit log",
+)
+def conditions_put(request: HttpRequest, household_id: int, payload: ConditionsIn) -> Any:
+    household = selectors.household_get(user=request.user, pk=household_id)
+    capture = _capture(request, household)
+    existed = any(selectors.household_conditions(household=household))
+    try:
+        household_conditions_save(
+            actor=request.user,
+            capture=capture,
+            household=household,
+            production=payload.production.dict(),
+            living=payload.living.dict(),
+            reason=payload.reason,
+        )
+    except BangfuError as error:  # the field by its path in the body: production.arable_mu
+        for group, names in (("production", PRODUCTION_FIELDS), ("living", LIVING_FIELDS)):
+            if error.field in names:
+                field = f"{group}.{error.field}"
+                raise BangfuError(error.code, error.message, field=field) from error
+        raise
+    production, living = selectors.household_conditions(household=household)
+    body = ConditionsOut(production=ProductionOut.of(production), living=LivingOut.of(living))
+    return Status(200 if existed else 201, body)
 
 
 @households_router.get(
