@@ -225,6 +225,30 @@ def test_list_query_count_is_pinned(
     assert second.count("data-household=") == 10
 
 
+def test_list_rows_join_the_regions_only_to_scope_them(
+    client_for: Any, many: list[Household]
+) -> None:
+    """Villages are prefetched, not joined: without a scope or region filter the rows query
+    reads households alone (a deep page's OFFSET then skips index entries, not joined rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows_query(username: str, **params: Any) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            html = page(client_for(username).get("/households/", params))
+        assert "纳丙村" in html, "the village is shown"
+        (sql,) = [
+            q["sql"]
+            for q in queries
+            if q["sql"].startswith('SELECT "registry_household"."id", "registry_household"')
+        ]
+        return sql
+
+    assert "JOIN" not in rows_query("admin")
+    assert "JOIN" in rows_query("admin", region=NABING)  # the region range needs the codes
+    assert "JOIN" in rows_query("menghai-county")
+
+
 def test_list_counts_no_further_than_it_needs(
     client_for: Any, many: list[Household], monkeypatch: pytest.MonkeyPatch
 ) -> None:
