@@ -99,7 +99,7 @@ class Household(models.Model):
         on_delete=models.PROTECT,
         related_name="households",
         verbose_name=_("village"),
-        db_index=False,  # household_village_list starts with it
+        db_index=False,  # the index household_list starts with it
     )
     natural_village = models.ForeignKey(
         Region,
@@ -159,15 +159,24 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         indexes = [
             # The list's index. Within a scope (region codes -> villages) it gives the list's
-            # order, (village code, number), with no sort, and the two filters officers use
-            # most, status and latest income per person, are tested on the index entry before
-            # the row is read; a filtered count reads the index alone. It replaces
-            # (village, number), the foreign key's own index on village and the index on
-            # status (which led SQLite, without statistics, to visit every exited household
-            # of the country for one county's filtered page). See bench/README.md.
+            # order, (village code, number), with no sort, and every filter of the list but the
+            # search (status, latest income per person, main cause, type, open guarantee
+            # problems) is tested on the index entry before the row is read; a filtered count
+            # reads the index alone. It replaces (village, number), the foreign key's own index
+            # on village and the index on status (which led SQLite, without statistics, to
+            # visit every exited household of the country for one county's filtered page).
+            # See bench/README.md, registry.household_list.
             models.Index(
-                fields=["village", "household_no", "status", "latest_net_income_pc"],
-                name="household_village_list",
+                fields=[
+                    "village",
+                    "household_no",
+                    "status",
+                    "latest_net_income_pc",
+                    "main_cause",
+                    "household_type",
+                    "open_guarantee_problems",
+                ],
+                name="household_list",
             ),
             models.Index(fields=["head_name"], name="household_head"),
             models.Index(fields=["latest_net_income_pc"], name="household_income"),
