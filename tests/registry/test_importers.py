@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -460,6 +461,14 @@ def test_bulk_created_households_match_household_save(
         for m in made.members.order_by("id")
     ]
     same.main_cause, same.poverty_attribute, same.phone = "illness", "general_poor", "13800000000"
+    # what the file reported (危房户 否, 饮水安全 是, 饮水困难 否, 人均纯收入 4321.50), kept
+    assert (made.reported_dangerous_house, made.reported_water_safe) == (False, True)
+    assert (made.reported_water_difficult, made.reported_net_income_pc) == (
+        False,
+        Decimal("4321.50"),
+    )
+    same.reported_dangerous_house, same.reported_water_safe = False, True
+    same.reported_water_difficult, same.reported_net_income_pc = False, Decimal("4321.50")
     _, outcome = household_save(actor=None, capture=EVERYTHING, data=same)
     assert outcome == "unchanged"
 

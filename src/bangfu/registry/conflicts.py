@@ -24,6 +24,7 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -70,6 +71,8 @@ def seal_household(data: HouseholdIn, sealer: Sealer) -> str:
     """``data`` as encrypted JSON (it holds ID numbers in clear)."""
     plain = dataclasses.asdict(data)
     plain["identified_on"] = _iso(data.identified_on)
+    income = data.reported_net_income_pc
+    plain["reported_net_income_pc"] = None if income is None else str(income)
     for member, given in zip(plain["members"], data.members, strict=True):
         member["birth_date"] = _iso(given.birth_date)
         member["id_number"] = str(given.id_number or "")
@@ -82,8 +85,14 @@ def open_household(token: str) -> HouseholdIn:
     members = [
         MemberIn(**{**m, "birth_date": _date(m.get("birth_date"))}) for m in plain.pop("members")
     ]
+    income = plain.get("reported_net_income_pc")
     return HouseholdIn(
-        **{**plain, "members": members, "identified_on": _date(plain.get("identified_on"))}
+        **{
+            **plain,
+            "members": members,
+            "identified_on": _date(plain.get("identified_on")),
+            "reported_net_income_pc": None if income is None else Decimal(income),
+        }
     )
 
 

@@ -750,6 +750,11 @@ class Generator:
             latest_income_year=INCOME_YEARS[-1],
             latest_net_income_pc=str(latest),
             open_guarantee_problems=problems,
+            # entered in Bangfu, not imported from the national system: nothing reported
+            reported_dangerous_house=None,
+            reported_water_safe=None,
+            reported_water_difficult=None,
+            reported_net_income_pc=None,
             created_at=plan.now,
             updated_at=plan.now,
         )

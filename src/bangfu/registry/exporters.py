@@ -56,6 +56,7 @@ from bangfu.registry.importers import (
 )
 from bangfu.registry.models import GuaranteeAssessment, Household, Member
 from bangfu.registry.selectors import HouseholdFilter, household_list
+from bangfu.registry.services import own_figures
 
 FORMATS = ("xlsx", "csv", "national")
 TEXT_KINDS = frozenset({ID, KEY, IDENT, PHONE})  # long digit strings Excel would mangle
@@ -264,19 +265,13 @@ class _Rows:
             if clear:
                 return decrypt_text(household.bank_account_enc)
             return "*" * 12 + household.bank_account_last4
-        if key in {"dangerous_house", "water_safe", "water_difficult"}:
-            latest = _latest_guarantee(household)
-            if latest is None:
+        if key in {"dangerous_house", "water_safe", "water_difficult", "net_income_pc"}:
+            # Bangfu's own figures, never what an imported file reported (reported_*)
+            assert col.target is not None
+            value = own_figures(household, _latest_guarantee(household))[col.target]
+            if value is None:
                 return ""
-            if key == "dangerous_house":
-                return _yes_no(not latest.housing_ok)
-            if key == "water_safe":
-                return _yes_no(latest.water_ok)
-            codes = {p.get("code") for p in latest.problems or []}
-            return _yes_no(bool(codes & {"water_inconvenient", "water_unreliable"}))
-        if key == "net_income_pc":
-            value = household.latest_net_income_pc
-            return value if value is not None else ""
+            return value if key == "net_income_pc" else _yes_no(value)
         if col.target is None:
             return ""
         value = getattr(household, col.target)

@@ -409,6 +409,10 @@ def stored_household_in(household: Household, members: list[MemberIn]) -> Househ
         two_daughters=household.two_daughters,
         bank_name=household.bank_name,
         bank_account=None,
+        reported_dangerous_house=household.reported_dangerous_house,
+        reported_water_safe=household.reported_water_safe,
+        reported_water_difficult=household.reported_water_difficult,
+        reported_net_income_pc=household.reported_net_income_pc,
     )
 
 

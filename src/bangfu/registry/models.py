@@ -144,6 +144,18 @@ class Household(models.Model):
     bank_name = models.CharField(_("bank"), max_length=60, blank=True)
     bank_account_enc = models.TextField(_("bank account (encrypted)"), blank=True)
     bank_account_last4 = models.CharField(_("bank account, last 4"), max_length=4, blank=True)
+    # As the last imported file reported them (national layout columns 22-25), kept beside
+    # Bangfu's own figures, which come from guarantee assessments and income records: a
+    # first import keeps what the county knew, and later the household page shows where the
+    # two disagree. None: the file said nothing. Never typed in, never used in calculations.
+    reported_dangerous_house = models.BooleanField(_("dangerous house (reported)"), null=True)
+    reported_water_safe = models.BooleanField(_("safe drinking water (reported)"), null=True)
+    reported_water_difficult = models.BooleanField(
+        _("difficult water access (reported)"), null=True
+    )
+    reported_net_income_pc = models.DecimalField(
+        _("net income per person (reported)"), max_digits=14, decimal_places=2, null=True
+    )
     # Derived by services from the latest IncomeRecord, for filtering and sorting large lists.
     latest_income_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     latest_net_income_pc = models.DecimalField(

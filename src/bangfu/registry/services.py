@@ -144,6 +144,11 @@ class HouseholdIn:
     two_daughters: bool = False
     bank_name: str = ""
     bank_account: str | None = None  # None keeps the stored account; "" removes it
+    # As an imported file reports them (national layout); None: not reported.
+    reported_dangerous_house: bool | None = None
+    reported_water_safe: bool | None = None
+    reported_water_difficult: bool | None = None
+    reported_net_income_pc: Decimal | None = None
 
 
 @dataclass
@@ -242,6 +247,15 @@ def household_validate(
     for name in HOUSEHOLD_FLAGS:
         values[name] = bool(getattr(data, name))
     values["identified_on"] = data.identified_on
+    for name in REPORTED_FIELDS:
+        values[name] = getattr(data, name)
+    if data.reported_net_income_pc is not None:
+        values["reported_net_income_pc"] = attempt(
+            "reported_net_income_pc",
+            None,
+            _reported_income,
+            data.reported_net_income_pc,
+        )
     members = _validate_members(_with_kept_ids(data.members, household_no, problems), problems)
     heads = [m for m in members if m.values["relation"] == "head"]
     if members and len(heads) != 1:
@@ -433,6 +447,37 @@ def _coded(list_name: str, value: str, field_name: str) -> str:
     return code_list(list_name).resolve(value or "", field=field_name)
 
 
+# Guarantee problems (engine.guarantees reason codes) that make water access "difficult" (饮水困难).
+WATER_ACCESS_PROBLEMS = frozenset({"water_inconvenient", "water_unreliable"})
+
+
+def own_figures(household: Household, latest: GuaranteeAssessment | None) -> dict[str, Any]:
+    """Bangfu's own figure for each fact the national layout reports (columns 22-25), by the
+    name of the household's ``reported_*`` field: the latest income per person and, from the
+    latest guarantee assessment, dangerous house, safe water and difficult water access.
+    None where Bangfu has no figure. One definition for the national export, the importer
+    (which keeps a reported figure only where it adds to these) and the household page."""
+    problems = {p.get("code") for p in latest.problems or []} if latest is not None else set()
+    return {
+        "reported_net_income_pc": household.latest_net_income_pc,
+        "reported_dangerous_house": None if latest is None else not latest.housing_ok,
+        "reported_water_safe": None if latest is None else latest.water_ok,
+        "reported_water_difficult": (
+            None if latest is None else bool(problems & WATER_ACCESS_PROBLEMS)
+        ),
+    }
+
+
+def _reported_income(value: Decimal) -> Decimal:
+    if not Decimal("-1e12") < value < Decimal("1e12"):
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR,
+            _("{value} is implausibly large.").format(value=value),
+            field="reported_net_income_pc",
+        )
+    return value.quantize(Decimal("0.01"))
+
+
 def _year(value: int | None, field_name: str) -> int | None:
     if value is None:
         return None
@@ -447,7 +492,14 @@ def _year(value: int | None, field_name: str) -> int | None:
 
 # --- writing ------------------------------------------------------------------------------
 
+REPORTED_FIELDS = (
+    "reported_dangerous_house",
+    "reported_water_safe",
+    "reported_water_difficult",
+    "reported_net_income_pc",
+)
 SAVED_HOUSEHOLD_FIELDS = (
+    *REPORTED_FIELDS,
     "household_no",
     "address",
     "head_name",

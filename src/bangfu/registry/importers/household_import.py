@@ -58,7 +58,13 @@ from bangfu.registry.importers.sources import (
     find_header,
     open_source,
 )
-from bangfu.registry.models import Household, HouseholdStatus, ImportBatch, Member
+from bangfu.registry.models import (
+    GuaranteeAssessment,
+    Household,
+    HouseholdStatus,
+    ImportBatch,
+    Member,
+)
 from bangfu.registry.services import (
     CleanHousehold,
     HouseholdIn,
@@ -68,6 +74,7 @@ from bangfu.registry.services import (
     household_differs,
     household_save,
     household_validate,
+    own_figures,
 )
 
 # --- the import ---------------------------------------------------------------------------
@@ -159,6 +166,7 @@ class HouseholdImport:
         self.sealer = Sealer()  # the data keys, resolved once for the whole file
         self.checked: dict[str, HouseholdIn] = {}  # this chunk's households, until ID checks
         self.held: dict[str, conflicts.Held] = {}  # ID numbers held by other households
+        self.latest_guarantees: dict[int, GuaranteeAssessment] = {}  # this chunk's, by household
 
     # -- problems
 
@@ -358,9 +366,14 @@ class HouseholdImport:
                 ).select_related("village")
             }
             members: dict[int, list[Member]] = {}
+            self.latest_guarantees = {}
             if existing:
                 for m in Member.objects.filter(household__in=list(existing.values())):
                     members.setdefault(m.household_id, []).append(m)
+                for g in GuaranteeAssessment.objects.filter(
+                    household__in=list(existing.values())
+                ).order_by("household_id", "-year"):
+                    self.latest_guarantees.setdefault(g.household_id, g)
             for group in chunk:
                 self.rows_by_no[group.no] = group.rows
                 found = existing.get(group.no)
@@ -580,6 +593,8 @@ class HouseholdImport:
                 values["secondary_causes"] = list(value or ())
             else:
                 values[col.target] = value if value is not None else _empty(col.target, False)
+        if existing is not None:
+            self._keep_what_adds(existing, values)
         by_hash = {m.id_number_hash: m for m in existing_members}
         members = []
         for row in group.members:
@@ -604,6 +619,14 @@ class HouseholdImport:
             members=members,
             **values,
         )
+
+    def _keep_what_adds(self, existing: Household, values: dict[str, Any]) -> None:
+        """A reported figure (national columns 22-25) that equals Bangfu's own is not kept:
+        it adds nothing, and re-importing Bangfu's own national export must change nothing."""
+        latest = self.latest_guarantees.get(existing.pk)
+        for name, own in own_figures(existing, latest).items():
+            if own is not None and values.get(name) == own:
+                values[name] = None
 
     def _map(
         self,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from bangfu.registry import selectors
 from bangfu.registry.codelists import code_list
 from bangfu.registry.models import Household
-from bangfu.registry.services import LIVING_FIELDS, PRODUCTION_FIELDS
+from bangfu.registry.services import LIVING_FIELDS, PRODUCTION_FIELDS, own_figures
 
 register = template.Library()
 
@@ -86,3 +86,48 @@ def household_conditions(context: template.Context, household: Household) -> dic
         "production": _facts(production, PRODUCTION_FIELDS),
         "living": _facts(living, LIVING_FIELDS),
     }
+
+
+@register.inclusion_tag("registry/_reported.html")
+def reported_figures(household: Household, guarantees: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """``{% reported_figures household guarantees %}``: what the last imported file reported
+    (national layout columns 22-25) beside Bangfu's own figure for the same fact — the latest
+    income per person and the latest guarantee assessment (``guarantees``, newest first, as
+    the page lists them) — each pair marked where they disagree. Empty when nothing was
+    reported."""
+    own = own_figures(household, guarantees[0]["row"] if guarantees else None)
+    income = "reported_net_income_pc"
+    rows = [
+        _reported_row(
+            _("Net income per person"),
+            household.reported_net_income_pc,
+            own[income],
+            yuan(household.reported_net_income_pc),
+            yuan(own[income]),
+        ),
+        *(
+            _reported_flag(label, getattr(household, name), own[name])
+            for name, label in (
+                ("reported_dangerous_house", _("Dangerous house")),
+                ("reported_water_safe", _("Safe drinking water")),
+                ("reported_water_difficult", _("Difficult water access")),
+            )
+        ),
+    ]
+    return {"rows": [row for row in rows if row is not None]}
+
+
+def _reported_flag(label: str, reported: bool | None, own: bool | None) -> dict[str, Any] | None:
+    def shown(value: bool | None) -> str:
+        return "—" if value is None else (_("yes") if value else _("no"))
+
+    return _reported_row(label, reported, own, shown(reported), shown(own))
+
+
+def _reported_row(
+    label: str, reported: object, own: object, reported_text: str, own_text: str
+) -> dict[str, Any] | None:
+    if reported is None:
+        return None
+    differs = own is not None and own != reported
+    return {"label": label, "reported": reported_text, "own": own_text or "—", "differs": differs}
