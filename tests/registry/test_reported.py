@@ -72,3 +72,23 @@ def test_a_figure_that_agrees_with_bangfus_own_is_not_kept(
     assert made.reported_net_income_pc is None, "it agrees: nothing to keep beside it"
     again = import_households(write_csv(tmp_path / "again.csv", rows), actor=users["admin"])
     assert again.households_unchanged == 1 and again.households_updated == 0
+
+
+def test_the_api_shows_reported_figures_read_only(
+    tmp_path: Path, users: dict[str, Any], api_token: Any
+) -> None:
+    from django.test import Client
+
+    made = _import(tmp_path, users, net_income_pc="3800")
+    client = Client(headers=api_token("menghai-county"))
+    body = client.get(f"/api/v1/households/{made.pk}").json()
+    assert body["reported_net_income_pc"] == "3800.00" and body["reported_water_safe"] is True
+    client = Client(headers=api_token("admin"))
+    response = client.patch(
+        f"/api/v1/households/{made.pk}",
+        {"reported_net_income_pc": "1"},
+        content_type="application/json",
+    )
+    assert response.status_code in (200, 422)
+    made.refresh_from_db()
+    assert made.reported_net_income_pc == Decimal("3800.00"), "not writable through the API"

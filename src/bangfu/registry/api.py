@@ -208,6 +208,15 @@ class HouseholdOut(HouseholdSummaryOut):
     two_daughters: bool
     bank_name: str
     bank_account_last4: str
+    reported_dangerous_house: bool | None = Field(
+        description="危房户 as the last imported national file reported it (read-only; Bangfu's "
+        "own figure is in the guarantee assessments); null: not reported or equal to Bangfu's"
+    )
+    reported_water_safe: bool | None = Field(description="饮水安全 as reported (read-only)")
+    reported_water_difficult: bool | None = Field(description="饮水困难 as reported (read-only)")
+    reported_net_income_pc: Decimal | None = Field(
+        description="人均纯收入 as reported (read-only; Bangfu's own is latest_net_income_pc)"
+    )
     allowed_next: list[str] = Field(description="statuses the workflow allows next")
     members: list[MemberOut]
 
@@ -236,6 +245,10 @@ class HouseholdOut(HouseholdSummaryOut):
             two_daughters=h.two_daughters,
             bank_name=h.bank_name,
             bank_account_last4=h.bank_account_last4,
+            reported_dangerous_house=h.reported_dangerous_house,
+            reported_water_safe=h.reported_water_safe,
+            reported_water_difficult=h.reported_water_difficult,
+            reported_net_income_pc=h.reported_net_income_pc,
             allowed_next=list(allowed_next(h.status)),
             members=[
                 MemberOut.of(m, personal=personal, clear=clear) for m in h.members.order_by("id")
