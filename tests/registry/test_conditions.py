@@ -205,7 +205,7 @@ def test_first_save_creates_both_records_with_history(
     client_for: Any, household: Household, users: dict[str, Any]
 ) -> None:
     client = client_for("nabing-village")
-    response = client.post(f"/households/{household.pk}/conditions/", form_post())
+    response = client.post(f"/households/{household.pk}/conditions/", form_post(), headers=EN)
     assert response.status_code == 302
     assert response["Location"] == f"/households/{household.pk}/"
     production = ProductionAssets.objects.get(household=household)

@@ -730,7 +730,8 @@ class HouseholdImport:
                 _(
                     "Household {no} (rows {rows}) is held for review, not imported: its ID "
                     "numbers already belong to members of other households ({others}). Someone "
-                    "who may edit both households decides under Registry → ID conflicts."
+                    "who may edit both households decides on the ID conflicts page "
+                    "(/households/conflicts/)."
                 ).format(no=no, rows=_row_list(rows), others=others),
             )
         )

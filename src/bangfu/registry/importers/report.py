@@ -26,7 +26,7 @@ def write_report(
       columns, its bad cells filled red with the reason as a comment, and all reasons in a last
       column — fix them there and import that sheet again (extra columns are ignored);
     * 待核实的户 (held for review): households whose ID numbers belong to other households,
-      waiting for a decision under Registry → ID conflicts (ID numbers masked).
+      waiting for a decision on /households/conflicts/ (ID numbers masked).
     """
     import xlsxwriter
 

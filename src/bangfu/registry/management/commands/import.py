@@ -161,7 +161,7 @@ class Command(BaseCommand):
         if result.queued:
             raise CommandError(
                 f"{len(result.queued)} household(s) held for review: their ID numbers belong "
-                "to other households (see Registry → ID conflicts).",
+                "to other households (decide on the page /households/conflicts/).",
                 returncode=3,
             )
 
