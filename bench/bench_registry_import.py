@@ -654,7 +654,9 @@ def peer_resources(method: str) -> tuple[type, type]:
     label through the registry's code lists, 是/否, the ID number encrypted, hashed and masked
     with ``bangfu.core.protect`` and ``idnumber.mask_id_number``, sex and birth date sliced
     out of it), ``ForeignKeyWidget`` for the village (by name) and the household (by number).
-    No validation beyond what the widgets do."""
+    The four figures of columns 22-25 (危房户, 饮水安全, 饮水困难, 人均纯收入) go to the
+    household's ``reported_*`` columns, as Bangfu keeps them. No validation beyond what the
+    widgets do."""
     from import_export import fields, resources, widgets
 
     from bangfu.core.protect import encrypt_text, lookup_hash
@@ -731,6 +733,13 @@ def peer_resources(method: str) -> tuple[type, type]:
         "status": field("status", "脱贫属性", Status()),
         "poverty_attribute": field("poverty_attribute", "贫困户属性", Code("poverty_attribute")),
         "main_cause": field("main_cause", "主要致贫原因", Code("poverty_cause")),
+        # national columns 22-25, kept as reported (Household.reported_*)
+        "reported_dangerous_house": field("reported_dangerous_house", "危房户", YesNo()),
+        "reported_water_safe": field("reported_water_safe", "饮水安全", YesNo()),
+        "reported_water_difficult": field("reported_water_difficult", "饮水困难", YesNo()),
+        "reported_net_income_pc": field(
+            "reported_net_income_pc", "人均纯收入", widgets.DecimalWidget()
+        ),
     }
     member_fields = {
         "household": field(
