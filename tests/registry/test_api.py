@@ -209,6 +209,15 @@ def test_list_filters_and_pages(api: Any, django_assert_max_num_queries: Any) ->
     household = Household.objects.get(household_no="5328221062070007")
     assert listed(q=clear_ids(household)[2]) == ["5328221062070007"], "exact ID via the hash"
     assert listed(q="玉香")[:1] == ["5328221062010000"], "a member's name"
+    assert listed(q="玉")[:1] == ["5328221062010000"], "the start of a member's name"
+    assert listed(q="532822106201") == listed(region=GASAI), "the start of a number"
+    assert listed(q="岩温", region=GASAI) == [
+        h.household_no
+        for h in Household.objects.filter(
+            village__code="532822106201", members__name__startswith="岩温"
+        ).distinct()
+    ]
+    assert api("mangshi-county").get(URL, {"q": "玉香"}).json()["count"] == 0, "scope holds"
     assert api("mangshi-county").get(URL).json()["count"] == 0
     assert_problem(client.get(URL, {"region": "53282X"}), 400, "region_code_malformed")
     summary = first["items"][0]

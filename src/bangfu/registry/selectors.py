@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.scopes import can_see_personal_data, scope_for
@@ -66,18 +67,29 @@ def household_list(*, user: Any, filters: HouseholdFilter | None = None) -> Quer
 
 
 def _search(text: str) -> Q:
+    """A household number or a member's name starting with ``text``, or an exact ID number
+    (through the keyed hash). Each is a search on an index that returns few households (the
+    members' name index, the hash index, the number's unique index), not a test run on every
+    household in scope."""
     try:
         number = parse_id_number(text).number
     except BangfuError:
         number = None
     if number is not None:
-        return Q(
-            Exists(
-                Member.objects.filter(household=OuterRef("pk"), id_number_hash=lookup_hash(number))
-            )
-        )
-    by_member = Exists(Member.objects.filter(household=OuterRef("pk"), name=text))
-    return Q(household_no__startswith=text) | Q(head_name__startswith=text) | Q(by_member)
+        holders = Member.objects.filter(id_number_hash=lookup_hash(number))
+        return Q(pk__in=holders.values("household_id"))
+    named = Member.objects.filter(_starts_with("name", text)).values("household_id")
+    return _starts_with("household_no", text) | Q(pk__in=named)
+
+
+def _starts_with(field: str, text: str) -> Q:
+    """``field`` starts with ``text``. On SQLite as a range, which its index can search (its
+    ``LIKE`` is case-insensitive, so the BINARY-collated index cannot serve it); the range
+    holds in code-point order, SQLite's. Elsewhere ``LIKE 'text%'`` (collations other than
+    code-point order would break the range)."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": text})
 
 
 def household_get(*, user: Any, pk: int) -> Household:
