@@ -27,6 +27,17 @@ def _import(tmp_path: Path, users: dict[str, Any], **head: str) -> Household:
     return Household.objects.get(household_no=NO)
 
 
+def _income_of_6000(made: Household, users: dict[str, Any]) -> None:
+    """A 2024 income record: 24,000 of wages for four people, 6,000.00 per person."""
+    income_record_save(
+        actor=users["admin"],
+        capture=RegionScope.everything(),
+        household=made,
+        year=2024,
+        amounts={"wage_income": "24000"},
+    )
+
+
 def test_a_first_import_keeps_what_the_file_reported(tmp_path: Path, users: dict[str, Any]) -> None:
     made = _import(tmp_path, users, dangerous_house="是", net_income_pc="3800")
     assert made.reported_dangerous_house is True and made.reported_water_safe is True
@@ -38,13 +49,7 @@ def test_the_page_shows_both_figures_and_where_they_disagree(
     tmp_path: Path, users: dict[str, Any], client_for: Any
 ) -> None:
     made = _import(tmp_path, users, net_income_pc="3800")
-    income_record_save(
-        actor=users["admin"],
-        capture=RegionScope.everything(),
-        household=made,
-        year=2024,
-        amounts={"wage_income": "24000"},
-    )
+    _income_of_6000(made, users)
     made.refresh_from_db()
     assert made.latest_net_income_pc == Decimal("6000.00")
     page = client_for("nabing-village").get(f"/households/{made.pk}/", HTTP_ACCEPT_LANGUAGE="en")
@@ -58,13 +63,7 @@ def test_a_figure_that_agrees_with_bangfus_own_is_not_kept(
     tmp_path: Path, users: dict[str, Any]
 ) -> None:
     made = _import(tmp_path, users, net_income_pc="3800")
-    income_record_save(
-        actor=users["admin"],
-        capture=RegionScope.everything(),
-        household=made,
-        year=2024,
-        amounts={"wage_income": "24000"},
-    )
+    _income_of_6000(made, users)
     rows = household(NO, 4, net_income_pc="6000.00")
     result = import_households(write_csv(tmp_path / "again.csv", rows), actor=users["admin"])
     assert result.households_updated == 1
