@@ -17,7 +17,7 @@ from bangfu.core.protect import decrypt_text
 from bangfu.regions.scope import RegionScope
 from bangfu.registry import conflicts
 from bangfu.registry.importers import import_households, write_report
-from bangfu.registry.models import Household, IdConflict, IdConflictStatus, Member
+from bangfu.registry.models import Household, IdConflict, IdConflictStatus, ImportBatch, Member
 from bangfu.registry.services import household_save
 from tests.registry.factories import household_in
 from tests.registry.test_importers import COL, household, write_csv
@@ -161,3 +161,33 @@ def test_the_pages_list_and_decide(tmp_path: Path, users: dict[str, Any], client
     assert response.status_code == 302
     created = Household.objects.get(household_no="5328221062070102")
     assert response["Location"] == f"/households/{created.pk}/"
+
+
+def test_the_same_file_again_queues_nothing_new_and_an_edit_replaces_what_waits(
+    tmp_path: Path, users: dict[str, Any]
+) -> None:
+    taken = _owner_child_id()
+    path = _file_with_clash(tmp_path, taken)
+    import_households(path, actor=users["admin"])
+    first = IdConflict.objects.get()
+    entries = AuditEntry.objects.filter(object_type="registry.idconflict").count()
+
+    again = import_households(path, actor=users["admin"])
+    assert again.households_queued == 1 and again.households_unchanged == 1
+    batch = ImportBatch.objects.get(pk=again.batch_id)
+    assert batch.households_queued == 1 and batch.status == "review"
+    assert IdConflict.objects.get() == first and first.payload_enc == (
+        IdConflict.objects.get().payload_enc
+    ), "unchanged: not even re-encrypted"
+    assert AuditEntry.objects.filter(object_type="registry.idconflict").count() == entries
+
+    rows = household("5328221062070101", 3) + household("5328221062070102", 3)
+    rows[5][COL["id_number"]] = taken
+    rows[3][COL["household_phone"]] = "13900000000"  # the held household's head, edited
+    import_households(write_csv(tmp_path / "edited.csv", rows), actor=users["admin"])
+    waiting = IdConflict.objects.get()
+    assert waiting.pk == first.pk and conflicts.open_household(waiting.payload_enc).phone == (
+        "13900000000"
+    )
+    last = AuditEntry.objects.filter(object_type="registry.idconflict").latest("id")
+    assert last.action == "update" and last.object_id == str(first.pk)

@@ -121,28 +121,53 @@ class Held:
 def queue_households(
     held: Sequence[Held], *, batch: ImportBatch | None, actor: Any, sealer: Sealer
 ) -> list[IdConflict]:
-    """Store the held households as open conflicts (inside the caller's transaction)."""
-    conflicts = IdConflict.objects.bulk_create(
-        IdConflict(
-            batch=batch,
-            household_no=item.data.household_no,
-            village=item.village,
-            head_name=item.head_name[:50],
-            rows=item.rows,
-            conflicts=[c.as_dict() for c in item.clashes],
-            payload_enc=seal_household(item.data, sealer),
+    """Store the held households as open conflicts (inside the caller's transaction). A
+    household already waiting is not queued twice: importing the same file again leaves its
+    conflict as it is; an edited file replaces what waits (with history)."""
+    reason = f"import:{batch.pk if batch else '-'}"
+    waiting = {
+        c.household_no: c
+        for c in IdConflict.objects.select_for_update().filter(
+            status=IdConflictStatus.OPEN, household_no__in=[h.data.household_no for h in held]
         )
-        for item in held
-    )
-    for conflict in conflicts:
-        audit_record(
-            actor=actor,
-            action=AuditAction.CREATE,
-            obj=conflict,
-            after=_conflict_snapshot(conflict),
-            reason=f"import:{batch.pk if batch else '-'}",
-        )
-    return conflicts
+    }
+    queued = []
+    for item in held:
+        clashes = [c.as_dict() for c in item.clashes]
+        conflict = waiting.get(item.data.household_no)
+        if conflict is None:
+            conflict = IdConflict.objects.create(
+                batch=batch,
+                household_no=item.data.household_no,
+                village=item.village,
+                head_name=item.head_name[:50],
+                rows=item.rows,
+                conflicts=clashes,
+                payload_enc=seal_household(item.data, sealer),
+            )
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                obj=conflict,
+                after=_conflict_snapshot(conflict),
+                reason=reason,
+            )
+        elif open_household(conflict.payload_enc) != item.data or conflict.conflicts != clashes:
+            before = _conflict_snapshot(conflict)
+            conflict.batch, conflict.village, conflict.rows = batch, item.village, item.rows
+            conflict.head_name, conflict.conflicts = item.head_name[:50], clashes
+            conflict.payload_enc = seal_household(item.data, sealer)
+            conflict.save()
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=conflict,
+                before=before,
+                after=_conflict_snapshot(conflict),
+                reason=reason,
+            )
+        queued.append(conflict)
+    return queued
 
 
 # --- reading -----------------------------------------------------------------------------

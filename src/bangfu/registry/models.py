@@ -395,6 +395,7 @@ class ImportBatch(models.Model):
     households_updated = models.PositiveIntegerField(default=0)
     households_unchanged = models.PositiveIntegerField(default=0)
     households_rejected = models.PositiveIntegerField(default=0)
+    households_queued = models.PositiveIntegerField(default=0)  # held: ID conflicts
     errors = models.JSONField(default=list)
 
     def __str__(self) -> str:

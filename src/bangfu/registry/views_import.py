@@ -240,7 +240,7 @@ class ImportView:
             "households_updated": batch.households_updated,
             "households_unchanged": batch.households_unchanged,
             "households_rejected": batch.households_rejected,
-            "households_queued": batch.conflicts.count(),
+            "households_queued": batch.households_queued,
         }
         if batch.finished_at is not None:
             if upload is not None and upload.state == tasks.RUNNING and self.status != "stalled":

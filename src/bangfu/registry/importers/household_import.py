@@ -844,6 +844,7 @@ class HouseholdImport:
             households_updated=r.households_updated,
             households_unchanged=r.households_unchanged,
             households_rejected=r.households_rejected,
+            households_queued=r.households_queued,
             errors=_stored_errors(r.problems),
         )
 
