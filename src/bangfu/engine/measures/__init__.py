@@ -1,0 +1,4 @@
+"""Poverty and inequality measures on dataframes (Narwhals: Polars by default, PySpark later).
+
+Each measure is per-row terms plus sums grouped by any columns, in one lazy query.
+"""
