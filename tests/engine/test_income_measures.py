@@ -302,6 +302,14 @@ def test_row_order_and_ties_do_not_matter() -> None:
             assert close(ra[name], rb[name]), name
 
 
+def test_a_single_group_column_may_be_given_as_a_string() -> None:
+    frame = pl.DataFrame({"village": ["a", "b"], "y": [1.0, 2.0]})
+    out = income_measures(frame, income="y", lines=[1.5], by="village")
+    assert out["village"].to_list() == ["a", "b"]
+    groups = theil_decomposition(frame, income="y", by="village").groups
+    assert groups["village"].to_list() == ["a", "b"]
+
+
 def test_lazy_in_lazy_out_and_narwhals_frames() -> None:
     frame = incomes(100, 110, 150, 160)
     lazy = income_measures(frame.lazy(), income="y", lines=[125])

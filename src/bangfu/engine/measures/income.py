@@ -168,6 +168,11 @@ class TheilDecomposition(Generic[IntoFrameT]):
 # Shared pieces
 
 
+def _names(columns: Sequence[str]) -> list[str]:
+    """Column names as a list; a single name given as a string is one column, not letters."""
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
 def _check_columns(income: str, by: Sequence[str], *others: str | None) -> None:
     names = [income, *by, *(o for o in others if o is not None)]
     if len(set(names)) != len(names):
@@ -254,7 +259,7 @@ def income_measures(
 
     See the module docstring for the columns, formulas and conventions.
     """
-    by = list(by)
+    by = _names(by)
     _check_columns(income, by, size, weight)
     _check_params(lines, alphas, atkinson)
     lf, eager = _lazy(frame)
@@ -367,7 +372,7 @@ def theil_decomposition(
     between its villages' means and the part within its villages. Same conventions as
     ``income_measures`` (T null with a negative income, L null with an income ≤ 0).
     """
-    by, over = list(by), list(over)
+    by, over = _names(by), _names(over)
     if not by:
         raise ValueError("by: give the columns that form the subgroups")
     _check_columns(income, [*over, *by], size, weight)
