@@ -170,6 +170,15 @@ def test_income_figures_are_derived_exactly() -> None:
             year=2025,
             amounts={"wage_income": "12k"},
         )
+    for not_finite in ("NaN", "Infinity"):  # Decimal reads them; they are not amounts
+        with pytest.raises(BangfuError, match="not an amount"):
+            income_record_save(
+                actor=None,
+                capture=NABING,
+                household=household,
+                year=2025,
+                amounts={"wage_income": not_finite},
+            )
 
 
 def test_guarantees_are_derived_from_evidence() -> None:

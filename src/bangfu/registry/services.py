@@ -790,21 +790,46 @@ INCOME_FIELDS = (
 )
 
 
-def _money(value: object, field_name: str) -> Decimal:
+def _number(
+    value: object,
+    field_name: str,
+    parse: Any,
+    not_a_number: str,
+    negative: str,
+    maximum: Decimal | int | None = None,
+) -> Any:
+    """A form, API or file value as a number ``parse`` makes of it (empty is 0), refused
+    with the given messages when it is not one or is negative, and when above ``maximum``.
+    The one check behind money, areas and distances, and counts."""
     try:
-        amount = Decimal(str(value if value not in (None, "") else "0")).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("{value!r} is not an amount of money.").format(value=value),
-            field=field_name,
-        ) from None
-    if amount < 0:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("Amounts cannot be negative ({value}).").format(value=amount),
-            field=field_name,
-        )
+        number = parse(str(value if value not in (None, "") else "0"))
+    except (InvalidOperation, ValueError):
+        raise _invalid(field_name, not_a_number.format(value=value)) from None
+    if isinstance(number, Decimal) and not number.is_finite():  # "NaN", "Infinity"
+        raise _invalid(field_name, not_a_number.format(value=value))
+    if number < 0:
+        raise _invalid(field_name, negative.format(value=number))
+    if maximum is not None and number > maximum:
+        raise _invalid(field_name, _("{value} is implausibly large.").format(value=number))
+    return number
+
+
+def _invalid(field_name: str, message: str) -> BangfuError:
+    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field_name)
+
+
+def _cents(text: str) -> Decimal:
+    return Decimal(text).quantize(Decimal("0.01"))
+
+
+def _money(value: object, field_name: str) -> Decimal:
+    amount: Decimal = _number(
+        value,
+        field_name,
+        _cents,
+        _("{value!r} is not an amount of money."),
+        _("Amounts cannot be negative ({value})."),
+    )
     return amount
 
 
@@ -986,50 +1011,26 @@ COUNT_MAX = 99_999_999
 
 def _measure(value: object, field_name: str) -> Decimal:
     """An area (mu, m²) or a distance (km), to two decimals; empty is 0."""
-    try:
-        amount = Decimal(str(value if value not in (None, "") else "0")).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("{value!r} is not a number.").format(value=value),
-            field=field_name,
-        ) from None
-    if amount < 0:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("Areas and distances cannot be negative ({value}).").format(value=amount),
-            field=field_name,
-        )
-    if amount > MEASURE_MAX:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("{value} is implausibly large.").format(value=amount),
-            field=field_name,
-        )
+    amount: Decimal = _number(
+        value,
+        field_name,
+        _cents,
+        _("{value!r} is not a number."),
+        _("Areas and distances cannot be negative ({value})."),
+        MEASURE_MAX,
+    )
     return amount
 
 
 def _count(value: object, field_name: str) -> int:
-    try:
-        number = int(str(value if value not in (None, "") else "0"))
-    except ValueError:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("{value!r} is not a whole number.").format(value=value),
-            field=field_name,
-        ) from None
-    if number < 0:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("Counts cannot be negative ({value}).").format(value=number),
-            field=field_name,
-        )
-    if number > COUNT_MAX:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR,
-            _("{value} is implausibly large.").format(value=number),
-            field=field_name,
-        )
+    number: int = _number(
+        value,
+        field_name,
+        int,
+        _("{value!r} is not a whole number."),
+        _("Counts cannot be negative ({value})."),
+        COUNT_MAX,
+    )
     return number
 
 
