@@ -599,13 +599,6 @@ class ConditionsIn(Schema):
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _capture(request: HttpRequest, household: Household) -> Any:
-    capture = scope_for(request.user, "capture")
-    if not capture.covers(household.village.code):
-        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
-    return capture
-
-
 def _clear_numbers(request: HttpRequest, household: Household, reveal: bool) -> dict[int, str]:
     if not reveal:
         return {}
@@ -694,7 +687,7 @@ def household_detail(request: HttpRequest, household_id: int, reveal: bool = Fal
 )
 def household_patch(request: HttpRequest, household_id: int, payload: HouseholdPatchIn) -> Any:
     household = selectors.household_get(user=request.user, pk=household_id)
-    capture = _capture(request, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     values = payload.dict(exclude_unset=True, exclude={"members", "reason"})
     if values.get("bank_account") == "":
         values["remove_bank_account"] = True
@@ -740,7 +733,7 @@ def income_list(request: HttpRequest, household_id: int) -> Any:
 )
 def income_add(request: HttpRequest, household_id: int, payload: IncomeIn) -> Any:
     household = selectors.household_get(user=request.user, pk=household_id)
-    capture = _capture(request, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     existed = household.incomes.filter(year=payload.year).exists()
     record = income_record_save(
         actor=request.user,
@@ -772,7 +765,7 @@ def guarantee_list(request: HttpRequest, household_id: int) -> Any:
 )
 def guarantee_add(request: HttpRequest, household_id: int, payload: GuaranteeIn) -> Any:
     household = selectors.household_get(user=request.user, pk=household_id)
-    capture = _capture(request, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     existed = household.guarantees.filter(year=payload.year).exists()
     evidence: dict[str, Any] = payload.dict(exclude={"year", "assessed_on", "notes", "reason"})
     evidence["notes"] = {"text": payload.notes} if payload.notes else {}
@@ -807,7 +800,7 @@ def conditions_get(request: HttpRequest, household_id: int) -> Any:
 )
 def conditions_put(request: HttpRequest, household_id: int, payload: ConditionsIn) -> Any:
     household = selectors.household_get(user=request.user, pk=household_id)
-    capture = _capture(request, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     existed = any(selectors.household_conditions(household=household))
     try:
         household_conditions_save(
@@ -847,7 +840,7 @@ def transition_list(request: HttpRequest, household_id: int) -> Any:
 )
 def transition_add(request: HttpRequest, household_id: int, payload: TransitionIn) -> Any:
     household = selectors.household_get(user=request.user, pk=household_id)
-    capture = _capture(request, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     if payload.level not in LEVEL_NAMES:
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR,

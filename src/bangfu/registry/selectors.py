@@ -17,6 +17,7 @@ from bangfu.audit.services import access_record
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
 from bangfu.core.protect import decrypt_text, lookup_hash
 from bangfu.regions.codes import prefix_bounds, significant_prefix
+from bangfu.regions.scope import RegionScope
 from bangfu.registry.idnumber import parse_id_number
 from bangfu.registry.models import Household, LivingConditions, Member, ProductionAssets
 
@@ -107,6 +108,15 @@ def _starts_with(field: str, text: str) -> Q:
     if connection.vendor == "sqlite":
         return Q(**{f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"})
     return Q(**{f"{field}__startswith": text})
+
+
+def capture_for(*, user: Any, household: Household) -> RegionScope:
+    """The user's capture scope, when it covers ``household`` (one the user may see, from
+    ``household_get``); otherwise PERMISSION_DENIED. Pages and the API check writes with it."""
+    capture = scope_for(user, "capture")
+    if not capture.covers(household.village.code):
+        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
+    return capture
 
 
 def household_get(*, user: Any, pk: int) -> Household:

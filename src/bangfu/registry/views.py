@@ -86,13 +86,6 @@ LIST_COUNT_CAP = 10_000
 VILLAGE_SELECT_LIMIT = 500  # more villages than this in a capture scope: type the code instead
 
 
-def capture_or_refuse(user: Any, household: Household) -> RegionScope:
-    capture = scope_for(user, "capture")
-    if not capture.covers(household.village.code):
-        raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
-    return capture
-
-
 # --- presentation helpers (also used by the API) ---------------------------------------------
 
 GUARANTEES = {
@@ -511,7 +504,7 @@ def household_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def household_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    capture = capture_or_refuse(request.user, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     form = TransitionForm(request.POST, choices=next_steps(household.status))
     if form.is_valid():
         try:
@@ -632,7 +625,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    capture = capture_or_refuse(request.user, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     return _household_form(request, household, capture)
 
 
@@ -649,7 +642,7 @@ def _year_param(request: HttpRequest) -> int | None:
 @require_http_methods(["GET", "POST"])
 def household_income(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    capture = capture_or_refuse(request.user, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     year = _year_param(request)
     record = household.incomes.filter(year=year).first() if year else None
     initial: dict[str, Any] = {"year": year or timezone.localdate().year - 1}
@@ -683,7 +676,7 @@ def household_income(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def household_guarantee(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    capture = capture_or_refuse(request.user, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     year = _year_param(request)
     row = household.guarantees.filter(year=year).first() if year else None
     today = timezone.localdate()

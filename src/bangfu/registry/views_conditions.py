@@ -23,7 +23,6 @@ from bangfu.registry import selectors
 from bangfu.registry.forms import ConditionsForm, attach_error
 from bangfu.registry.models import LivingConditions, ProductionAssets
 from bangfu.registry.services import household_conditions_save
-from bangfu.registry.views import capture_or_refuse
 
 HISTORY_SIZE = 20
 
@@ -47,7 +46,7 @@ def _history(
 @require_http_methods(["GET", "POST"])
 def household_conditions(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    capture = capture_or_refuse(request.user, household)
+    capture = selectors.capture_for(user=request.user, household=household)
     production, living = selectors.household_conditions(household=household)
     initial = ConditionsForm.initial_for(production, living)
     form = ConditionsForm(request.POST or None, initial=initial)
