@@ -191,3 +191,19 @@ def test_the_same_file_again_queues_nothing_new_and_an_edit_replaces_what_waits(
     )
     last = AuditEntry.objects.filter(object_type="registry.idconflict").latest("id")
     assert last.action == "update" and last.object_id == str(first.pk)
+
+
+def test_the_page_names_a_holder_only_within_the_viewers_scope(
+    tmp_path: Path, users: dict[str, Any], client_for: Any
+) -> None:
+    gasai = "5328221062017777"  # 嘎赛村: outside 纳丙村's view scope
+    household_save(actor=None, capture=EVERYTHING, data=household_in(no=gasai, village=gasai[:12]))
+    son = Member.objects.get(household__household_no=gasai, relation="son")
+    import_households(
+        _file_with_clash(tmp_path, decrypt_text(son.id_number_enc)), actor=users["admin"]
+    )
+    conflict = IdConflict.objects.get()
+    village_page = client_for("nabing-village").get(f"/households/conflicts/{conflict.pk}/")
+    assert son.name not in village_page.content.decode() and gasai in village_page.content.decode()
+    admin_page = client_for("admin").get(f"/households/conflicts/{conflict.pk}/")
+    assert son.name in admin_page.content.decode()

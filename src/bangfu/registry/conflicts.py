@@ -187,10 +187,13 @@ def conflict_get(*, user: Any, pk: int) -> IdConflict:
     return conflict
 
 
-def holders(conflict: IdConflict) -> dict[str, Member]:
-    """The members that hold the clashing ID numbers now (hash → member)."""
+def holders(conflict: IdConflict, *, user: Any = None) -> dict[str, Member]:
+    """The members that hold the clashing ID numbers now (hash → member); with ``user``, only
+    those in households the user may see (a page shows their names)."""
     hashes = [c["hash"] for c in conflict.conflicts]
     members = Member.objects.filter(id_number_hash__in=hashes).select_related("household__village")
+    if user is not None:
+        members = members.filter(scope_for(user, "view").q("household__village__code"))
     return {m.id_number_hash: m for m in members}
 
 
@@ -209,8 +212,9 @@ def conflict_accept(
     reason = _("ID-number conflict {id} accepted").format(id=conflict.pk)
     if note:
         reason += f": {note}"
+    holding = holders(conflict)
     for clash in conflict.conflicts:
-        member = holders(conflict).get(clash["hash"])
+        member = holding.get(clash["hash"])
         if member is not None and member.household.household_no != conflict.household_no:
             _leave(actor, capture, member, reason)
     household, outcome = household_save(

@@ -56,7 +56,7 @@ def conflict_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if refusal.status == 404:
                 raise
             error = refusal.message
-    holders = conflicts.holders(conflict)
+    holders = conflicts.holders(conflict, user=request.user)
     rows: list[dict[str, Any]] = [
         {"clash": clash, "holder": holders.get(clash["hash"])} for clash in conflict.conflicts
     ]
