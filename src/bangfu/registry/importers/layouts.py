@@ -3,6 +3,7 @@ kinds and the spellings of their headers."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -245,33 +246,23 @@ NATIONAL = Layout(
     ),
 )
 
+
+def _optional(key: str) -> Col:
+    """A column of the national layout as Bangfu's template has it: the same, but optional
+    (the template describes a household fully; a column left out keeps what is stored)."""
+    return dataclasses.replace(NATIONAL.col(key), required=False)
+
+
 BANGFU = Layout(
     "bangfu",
     "帮扶户籍完整模板",
     (
         *_place_columns(False),
-        Col("household_no", "户编号", KEY, HOUSEHOLD, "household_no", aliases=("户码",), width=20),
-        Col(
-            "person_no",
-            "人编号",
-            IDENT,
-            MEMBER,
-            "person_no",
-            aliases=("人码", "成员编号"),
-            required=False,
-            width=22,
-        ),
-        Col("name", "姓名", NAME, MEMBER, "name", width=10),
-        Col(
-            "id_number",
-            "证件号码",
-            ID,
-            MEMBER,
-            "id_number",
-            aliases=("身份证号", "身份证号码", "证件号", "公民身份号码"),
-            width=21,
-        ),
-        _member_code("relation", "与户主关系", "与户主的关系"),
+        NATIONAL.col("household_no"),
+        _optional("person_no"),
+        NATIONAL.col("name"),
+        NATIONAL.col("id_number"),
+        NATIONAL.col("relation"),
         Col(
             "sex",
             "性别",
@@ -292,23 +283,14 @@ BANGFU = Layout(
             width=12,
             note=_("must match the ID number"),
         ),
-        _member_code("ethnicity", "民族", required=False),
-        _member_code("education", "文化程度", required=False),
-        _member_code("student_status", "在校生状况", "在校生情况", required=False),
-        _member_code("health", "健康状况", required=False),
+        _optional("ethnicity"),
+        _optional("education"),
+        _optional("student_status"),
+        _optional("health"),
         _member_code("disability_grade", "残疾等级", required=False),
-        _member_code("labour_skill", "劳动技能", "劳动能力", required=False),
-        _member_code("employment_status", "务工状况", "务工情况", required=False),
-        Col(
-            "months_worked_away",
-            "务工时间（月）",
-            INT,
-            MEMBER,
-            "months_worked_away",
-            aliases=("务工时间",),
-            required=False,
-            width=8,
-        ),
+        _optional("labour_skill"),
+        _optional("employment_status"),
+        _optional("months_worked_away"),
         Col(
             "insured_basic_medical",
             "是否参加基本医疗保险",
