@@ -105,7 +105,7 @@ from bangfu.registry.models import (
     Member,
 )
 from bangfu.registry.policy import guarantee_params, parameter
-from bangfu.registry.services import CleanMember, member_row_values
+from bangfu.registry.services import INCOME_FIELDS, CleanMember, member_row_values
 
 __all__ = [
     "DEFAULT_HOUSEHOLDS",
@@ -824,7 +824,7 @@ class Generator:
                 "items": "{}",
             }
             figures = income_figures(
-                IncomeInputs(persons, *[Decimal(row[name]) for name in INCOME_INPUTS])
+                IncomeInputs(persons, *[Decimal(row[name]) for name in INCOME_FIELDS])
             )
             if not back:
                 latest = figures.net_income_pc
@@ -947,18 +947,6 @@ def _capped(parts: tuple[int, ...], cap: int) -> tuple[int, ...]:
     return tuple(v * cap // total for v in parts)
 
 
-# IncomeInputs after ``persons``, in its order (the income and spending fields of IncomeRecord)
-INCOME_INPUTS = (
-    "wage_income",
-    "business_income",
-    "business_costs",
-    "property_income",
-    "transfer_income",
-    "medical_spending",
-    "education_spending",
-    "rehabilitation_spending",
-    "disaster_spending",
-)
 TRANSFERS = ("养老金", "低保金", "特困供养金", "残疾人补贴", "生态补贴")
 PROPERTY = ("合作社分红", "土地流转租金")
 # elders, dibao, disabled, chronic, serious, working away, working locally, senior school, college

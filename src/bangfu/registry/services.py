@@ -777,6 +777,8 @@ def household_transition(
 
 # --- incomes and guarantees ------------------------------------------------------------------
 
+# The income and spending fields of IncomeRecord, in the order of engine.income.IncomeInputs
+# after ``persons`` (the demo builds IncomeInputs positionally from them).
 INCOME_FIELDS = (
     "wage_income",
     "business_income",
