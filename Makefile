@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= bangfu.settings.base
 
-.PHONY: help install demo serve test lint typecheck archcheck pytest bench lock messages clean
+.PHONY: help install install-spark install-bench demo serve test lint typecheck archcheck pytest bench lock messages clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -17,6 +17,18 @@ $(STAMP): requirements/dev.lock pyproject.toml
 	  echo "Could not create a virtual environment. On Debian: apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+install-spark: $(VENV)/.installed-spark  ## also install PySpark (the engine's `--engine spark`; Java 17+ needed)
+
+$(VENV)/.installed-spark: requirements/spark.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/spark.lock
+	@touch $@
+
+install-bench: $(VENV)/.installed-bench  ## also install the peer libraries the benchmarks measure
+
+$(VENV)/.installed-bench: requirements/bench.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/bench.lock
 	@touch $@
 
 demo: install  ## build the demo database under var/ and serve it on http://127.0.0.1:8000
@@ -39,13 +51,15 @@ typecheck: install
 pytest: install
 	DJANGO_SETTINGS_MODULE=bangfu.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install  ## benchmarks with their peers (see bench/README.md)
+bench: install-bench  ## benchmarks with their peers (see bench/README.md)
 	$(BIN)/python bench/run.py
 
 lock: install  ## re-pin every dependency (needs the network to PyPI)
 	$(BIN)/python -m pip install --quiet "uv==0.13.9"
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 -o requirements/dev.lock
 	$(BIN)/uv pip compile pyproject.toml --extra postgres --generate-hashes --universal --python-version 3.11 -o requirements/prod.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra spark -c requirements/dev.lock --generate-hashes --universal --python-version 3.11 -o requirements/spark.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench -c requirements/dev.lock --generate-hashes --universal --python-version 3.11 -o requirements/bench.lock
 
 messages: install  ## extract strings into the zh-Hans catalogue and compile it
 	cd src/bangfu && ../../$(BIN)/bangfu makemessages -l zh_Hans --no-obsolete --no-location
