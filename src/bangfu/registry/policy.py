@@ -1,44 +1,82 @@
-"""Policy parameters as data: the value in force for a year and province, with its source.
+"""Policy parameters in the database: the shipped files plus a province's own rows.
 
-A parameter's value for year Y and province P is the row with the latest year ≤ Y, the
-province's own row winning over the national one (empty province code) of the same year or
-earlier. Shipped defaults are in data/policy.csv (POLICY.md §8) and loaded by migration.
+The definitions — which keys exist, their kinds, how the value in force is chosen (latest year
+≤ Y, a province's own value winning over the national one of the same year or earlier) — are
+the engine's (``bangfu.engine.policy``); this module only reads the table. The shipped files
+(``bangfu/engine/policies/*.toml``) are written into the table after every migrate
+(``reference.sync_reference_data``), so a deployment can add or override rows without code.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+from collections.abc import Mapping
 from decimal import Decimal
-from importlib import resources
 from typing import Any
 
+from bangfu.engine import policy as engine_policy
 from bangfu.engine.guarantees import GuaranteeParams
+from bangfu.engine.policy import MissingParameter, Parameter, RulePolicy
 from bangfu.registry.models import PolicyParameter
 
+__all__ = [
+    "MissingParameter",
+    "guarantee_params",
+    "parameter",
+    "rule_policy",
+    "shipped_parameters",
+]
 
-class MissingParameter(LookupError):
-    pass
+
+def _db_code(province: str) -> str:
+    """The table keeps a province as its 12-digit region code, the nation as ''."""
+    return province[:2].ljust(12, "0") if province else ""
 
 
 def shipped_parameters() -> list[dict[str, Any]]:
-    text = resources.files("bangfu.registry").joinpath("data", "policy.csv").read_text("utf-8")
+    """The shipped files' parameters as table rows."""
     return [
-        {**row, "year": int(row["year"]), "value": json.loads(row["value"])}
-        for row in csv.DictReader(text.splitlines())
+        {
+            "key": p.key,
+            "year": p.year,
+            "province_code": _db_code(p.province),
+            "value": p.as_json(),
+            "source": p.source,
+            "confidence": p.confidence,
+        }
+        for p in engine_policy.shipped()
+    ]
+
+
+def _parameters(keys: Any = None) -> list[Parameter]:
+    rows = PolicyParameter.objects.all()
+    if keys is not None:
+        rows = rows.filter(key__in=list(keys))
+    return [
+        Parameter(
+            key=row.key,
+            year=row.year,
+            province=row.province_code[:2],
+            value=engine_policy.convert(row.key, row.value, f"policy table row {row.pk}"),
+            source=row.source,
+            confidence=row.confidence,
+        )
+        for row in rows
     ]
 
 
 def parameter(key: str, year: int, province_code: str = "") -> Any:
-    """The value in force; raises MissingParameter naming the key, year and province."""
-    province = province_code[:2].ljust(12, "0") if province_code else ""
-    rows = PolicyParameter.objects.filter(key=key, year__lte=year, province_code__in=["", province])
-    best = max(rows, key=lambda r: (r.year, r.province_code != ""), default=None)
-    if best is None:
-        raise MissingParameter(
-            f"No policy parameter {key!r} in force for {year} ({province or 'national'})."
-        )
-    return best.value
+    """The typed value in force; raises MissingParameter naming the key, year and province."""
+    found = engine_policy.resolve(_parameters([key]), key, year, province_code[:2])
+    if found is None:
+        raise MissingParameter([key], year, province_code[:2])
+    return found.value
+
+
+def rule_policy(year: int, province_code: str, overrides: Mapping[str, Any] = {}) -> RulePolicy:
+    """The monitoring rules in force (MissingParameter lists every parameter missing)."""
+    return engine_policy.rule_policy(
+        _parameters(engine_policy.RULE_KEYS), year, province_code[:2], overrides
+    )
 
 
 def guarantee_params(year: int, province_code: str) -> GuaranteeParams:
@@ -49,8 +87,8 @@ def guarantee_params(year: int, province_code: str) -> GuaranteeParams:
 
     return GuaranteeParams(
         safe_house_grades=frozenset(get("housing.safe_grades")),
-        water_min_litres_rich=Decimal(str(get("water.min_litres_rich"))),
-        water_min_litres_scarce=Decimal(str(get("water.min_litres_scarce"))),
+        water_min_litres_rich=Decimal(get("water.min_litres_rich")),
+        water_min_litres_scarce=Decimal(get("water.min_litres_scarce")),
         water_max_trip_minutes=int(get("water.max_trip_minutes")),
         water_max_horizontal_m=int(get("water.max_horizontal_m")),
         water_max_vertical_m=int(get("water.max_vertical_m")),
