@@ -70,6 +70,15 @@ class ErrorCode(StrEnum):
     IMPORT_DATE_INVALID = "import_date_invalid"
     IMPORT_ROWS_DISAGREE = "import_rows_disagree"
     IMPORT_REJECTED = "import_rejected"
+    # monitoring (monitoring/)
+    MONITORING_DATABASE = "monitoring_database"
+    MONITORING_POLICY_MISSING = "monitoring_policy_missing"
+    MONITORING_RUN_NOT_FOUND = "monitoring_run_not_found"
+    ALERT_NOT_FOUND = "alert_not_found"
+    ALERT_TRANSITION_INVALID = "alert_transition_invalid"
+    CASE_NOT_FOUND = "case_not_found"
+    CASE_TRANSITION_INVALID = "case_transition_invalid"
+    CASE_NOT_ELIGIBLE = "case_not_eligible"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
@@ -77,6 +86,11 @@ STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.REGION_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.PAIRING_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.HOUSEHOLD_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.MONITORING_RUN_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.ALERT_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.CASE_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.ALERT_TRANSITION_INVALID: HTTPStatus.CONFLICT,
+    ErrorCode.CASE_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.ID_NUMBER_DUPLICATE: HTTPStatus.CONFLICT,
     ErrorCode.PERMISSION_DENIED: HTTPStatus.FORBIDDEN,
     ErrorCode.AUDIT_APPEND_ONLY: HTTPStatus.FORBIDDEN,

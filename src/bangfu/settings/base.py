@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "bangfu.regions",
     "bangfu.accounts",
     "bangfu.registry",
+    "bangfu.monitoring",
     "bangfu.web",
     "bangfu.demo",
 ]
