@@ -23,6 +23,7 @@ urlpatterns = [
     path("pairings/new/", web.pairing_create_view, name="pairing-create"),
     path("pairings/<int:pk>/", web.pairing_detail, name="pairing-detail"),
     path("households/", include("bangfu.registry.urls")),
+    path("monitoring/", include("bangfu.monitoring.urls")),
     path("audit/", web.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -323,3 +323,18 @@ def test_incidence_of_a_group_across_provinces_uses_the_strictest_maximum():
     policies = {"53": _policy(), "31": _policy("31", max_incidence=Fraction(1, 50))}
     (row,) = rules.incidence(facts, policies, by=["nation"]).to_dicts()
     assert row["incidence"] == pytest.approx(0.02) and row["exit_ok"] is False
+
+
+def test_a_spending_item_suggests_a_risk_only_in_a_shock():
+    hh = [household(1), household(2)]
+    got = evaluate(
+        hh,
+        [
+            income(1, pc=20000, education_fen=5000),  # large income: no shock
+            income(2, year=YEAR - 1, pc=1000),
+            income(2, pc=7000, disaster_fen=6000),  # 6,000 > last year's 4,000
+        ],
+        assessments=[assessment(1, housing=False), assessment(2)],
+    )
+    assert got[1]["risk_types"] == "housing_safety"  # not schooling
+    assert got[2]["rigid_shock"] and got[2]["risk_types"] == "natural_disaster"

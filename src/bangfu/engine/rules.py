@@ -47,11 +47,11 @@ values behind them stay in the row (income, lines, spending), so every alert exp
   shock or an income collapse, whatever its income. Registered poor households (not exited)
   are not monitoring objects: they have ``exit_*`` instead.
 * ``risk_types`` (suggested, confirmed at the home visit; codes of the ``risk_type`` list):
-  ``illness`` (a seriously or chronically ill member, or medical + rehabilitation the
-  largest rigid item, or the medical guarantee failed), ``disability`` (a disabled member),
-  ``schooling`` (education the largest rigid item, or the education guarantee failed),
-  ``natural_disaster`` (disaster and accident spending the largest rigid item: the registry
-  keeps them in one figure, the visit tells which), ``industry_failure`` (collapse, with the
+  ``illness`` (a seriously or chronically ill member, or a rigid shock whose largest item is
+  medical + rehabilitation, or the medical guarantee failed), ``disability`` (a disabled
+  member), ``schooling`` (a rigid shock whose largest item is education, or the education
+  guarantee failed), ``natural_disaster`` (a rigid shock whose largest item is disaster and
+  accident spending: the registry keeps them in one figure, the visit tells which), ``industry_failure`` (collapse, with the
   business income falling at least as much as wages), ``unstable_employment`` (collapse, with
   wages falling more), ``lack_of_labour`` (no member with labour capacity),
   ``housing_safety``, ``water_safety`` (those guarantees failed). Only for categorised rows.
@@ -315,11 +315,13 @@ def _risk_types(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     medical_largest = (
         (medical_items > 0) & (medical_items >= other_rigid[0]) & (medical_items >= other_rigid[1])
     )
+    # A spending item explains the risk only when the spending is a shock, not in every year.
+    shock = nw.col("rigid_shock")
     risks = [
-        ("illness", (nw.col("members_ill") > 0) | medical_largest | failed("medical")),
+        ("illness", (nw.col("members_ill") > 0) | (shock & medical_largest) | failed("medical")),
         ("disability", nw.col("members_disabled") > 0),
-        ("schooling", _largest_rigid("education_fen") | failed("education")),
-        ("natural_disaster", _largest_rigid("disaster_fen")),
+        ("schooling", (shock & _largest_rigid("education_fen")) | failed("education")),
+        ("natural_disaster", shock & _largest_rigid("disaster_fen")),
         ("industry_failure", collapse & (business_drop > 0) & (business_drop >= wage_drop)),
         ("unstable_employment", collapse & (wage_drop > 0) & (wage_drop > business_drop)),
         ("lack_of_labour", nw.col("labour_members") == 0),

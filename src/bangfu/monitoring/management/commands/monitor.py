@@ -1,4 +1,4 @@
-"""``bangfu monitor --year Y [--region CODE] [--engine polars|spark] [--user USERNAME] [--json]``."""
+"""``bangfu monitor --year Y [--region CODE] [--engine polars|spark] [--user U] [--json]``."""
 
 from __future__ import annotations
 
