@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.monitoring.models import Category
@@ -31,7 +33,7 @@ GUARANTEES = {
 }
 
 
-def label_codes(text: str, labels: dict[str, object]) -> str:
+def label_codes(text: str, labels: Mapping[str, object]) -> str:
     """'a,b' → 'label a、label b' (unknown codes as they are)."""
     return "、".join(str(labels.get(c, c)) for c in (text or "").split(",") if c)
 
