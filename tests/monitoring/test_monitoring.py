@@ -369,12 +369,16 @@ def test_run_diff_and_what_if_pages(world, client_for):
     first = monitor(world["admin"])
     second = monitor(world["admin"])
     client = client_for("menghai-county")
-    page = client.get("/monitoring/runs/diff/", {"a": first.pk, "b": second.pk})
+    page = client.get(
+        "/monitoring/runs/diff/", {"a": first.pk, "b": second.pk}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert page.status_code == 200 and "Same registry input." in page.content.decode()
     page = client.get(
         "/monitoring/what-if/",
         {"run": "1", "year": YEAR, "region": "532822000000", "threshold": "9500"},
     )
     assert page.status_code == 200 and "5328221062079002" in page.content.decode()
-    page = client.get("/monitoring/what-if/", {"run": "1", "region": "532822000000"})
+    page = client.get(
+        "/monitoring/what-if/", {"run": "1", "region": "532822000000"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Change at least one parameter." in page.content.decode()

@@ -170,18 +170,23 @@ def run_execute(run_id: int, progress: Progress | None = None) -> MonitoringRun:
 
 def _execute(run: MonitoringRun, report: Progress) -> None:
     today = timezone.localdate()
+    clock = _Stopwatch()
     report("reading", 5)
     frames = read_registry(run.year, run.region.code if run.region else None, today)
+    clock.lap("read")
     provinces = sorted(frames.households["province"].unique().to_list())
     report("policy", 30)
     policies = policies_for(run.year, provinces)
     report("rules", 40)
     out = evaluate(frames, run.year, policies, run.engine)
+    clock.lap("rules")
     report("writing", 70)
     with transaction.atomic():
         previous = _previous_run(run)
         summary = _write(run, out, previous, policies, today)
         summary |= _incidence_summary(frames, policies)
+        clock.lap("write")
+        summary["seconds_by_stage"] = clock.laps
         MonitoringRun.objects.filter(pk=run.pk).update(
             policy_versions={p: pol.version for p, pol in policies.items()},
             policy={p: pol.described() for p, pol in policies.items()},
@@ -196,6 +201,17 @@ def _execute(run: MonitoringRun, report: Progress) -> None:
             after={"year": run.year, "input_hash": frames.input_hash, **summary["counts"]},
             reason="monitoring run",
         )
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def _previous_run(run: MonitoringRun) -> MonitoringRun | None:
@@ -250,27 +266,39 @@ def _alert_values(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in ALERT_VALUES if row.get(k) not in (None, "")}
 
 
+ALERT_FIELDS = ("category", "reasons", "risk_types", "values")
+
+
+def _alert_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "category": row["category"],
+        "reasons": row["reasons"],
+        "risk_types": [r for r in row["risk_types"].split(",") if r],
+        "values": _alert_values(row),
+    }
+
+
 def _alerts(
     run: MonitoringRun, flagged: pl.DataFrame, policies: Mapping[str, RulePolicy], today: date
 ) -> tuple[int, int]:
     """Raise an alert per flagged household, or refresh the one still waiting; alerts waiting in
-    the run's region that the run no longer flags are marked so (never deleted)."""
+    the run's region that the run no longer flags are marked so (never deleted).
+
+    A re-run touches every waiting alert of its region, so it writes in set operations: one
+    UPDATE marks them all "no longer flagged" by this run, chunked UPDATEs mark the flagged ones
+    back, and only alerts whose reasons or values changed are rewritten one by one.
+    """
     waiting = Alert.objects.filter(status__in=OPEN_ALERT_STATUSES)
     if run.region is not None:
         waiting = waiting.filter(RegionScope.of([run.region.code]).q("village__code"))
-    open_by_household = {a.household_id: a for a in waiting}
+    current = {row[1]: row for row in waiting.values_list("pk", "household_id", *ALERT_FIELDS)}
     codes = flagged["village"].unique().to_list()
     villages = dict(Region.objects.filter(code__in=codes).values_list("code", "pk"))
-    new, changed = [], []
+    new, still, changed = [], [], {}
     for row in flagged.iter_rows(named=True):
-        fields = {
-            "category": row["category"],
-            "reasons": row["reasons"],
-            "risk_types": [r for r in row["risk_types"].split(",") if r],
-            "values": _alert_values(row),
-        }
-        current = open_by_household.pop(row["household_id"], None)
-        if current is None:
+        fields = _alert_fields(row)
+        existing = current.get(row["household_id"])
+        if existing is None:
             deadline = policies[row["province"]].identify_deadline_days
             new.append(
                 Alert(
@@ -284,20 +312,16 @@ def _alerts(
                 )
             )
             continue
-        for name, value in fields.items():
-            setattr(current, name, value)
-        current.last_run, current.still_flagged = run, True
-        changed.append(current)
+        still.append(existing[0])
+        if dict(zip(ALERT_FIELDS, existing[2:], strict=True)) != fields:
+            changed[existing[0]] = fields
+    waiting.update(still_flagged=False, last_run=run)
+    for start in range(0, len(still), BATCH):
+        Alert.objects.filter(pk__in=still[start : start + BATCH]).update(still_flagged=True)
+    for pk, fields in changed.items():
+        Alert.objects.filter(pk=pk).update(**fields)
     Alert.objects.bulk_create(new, batch_size=BATCH)
-    Alert.objects.bulk_update(
-        changed,
-        ["category", "reasons", "risk_types", "values", "last_run", "still_flagged"],
-        batch_size=BATCH,
-    )
-    Alert.objects.filter(pk__in=[a.pk for a in open_by_household.values()]).update(
-        still_flagged=False, last_run=run
-    )
-    return len(new), len(changed)
+    return len(new), len(still)
 
 
 def _counts(out: pl.DataFrame) -> dict[str, int]:

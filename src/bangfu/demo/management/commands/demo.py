@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bangfu.core.errors import BangfuError
 from bangfu.demo.builder import DEMO_PASSWORD, build_demo, require_demo_allowed
-from bangfu.registry.demo import DEFAULT_HOUSEHOLDS
+from bangfu.monitoring.runs import run_create, run_execute
+from bangfu.registry.demo import ASSESSMENT_YEAR, DEFAULT_HOUSEHOLDS
 
 PROGRESS_FROM = 50_000  # households: below this the load takes seconds, no progress shown
 
@@ -91,11 +92,23 @@ class Command(BaseCommand):
                 )
             if load.note:
                 self.stdout.write(f"  {load.note}")
+            if load.created:
+                self._monitor()
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD})")
         for user in report.users:
             self.stdout.write(f"  {user.username:<18} {user.role.label}  {user.display_name}")
         if not options["no_serve"]:
             call_command("serve", host=options["host"], port=options["port"])
+
+    def _monitor(self) -> None:
+        """A monitoring run over the new households, so that the worklist has its alerts (only
+        when households were added: running the demo again changes nothing)."""
+        run = run_execute(run_create(actor=None, year=ASSESSMENT_YEAR).pk)
+        counts = run.summary["counts"]
+        self.stdout.write(
+            f"Monitoring {run.year}: {counts['alert']:,} alerts on the worklist "
+            f"(run {run.pk}, {run.seconds:.1f} s; /monitoring/)."
+        )
 
     def _progress(self, households: int) -> Any:
         """Progress on stderr, about every 5 % (only for loads large enough to take a while)."""
