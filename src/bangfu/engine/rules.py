@@ -51,9 +51,9 @@ values behind them stay in the row (income, lines, spending), so every alert exp
   medical + rehabilitation, or the medical guarantee failed), ``disability`` (a disabled
   member), ``schooling`` (a rigid shock whose largest item is education, or the education
   guarantee failed), ``natural_disaster`` (a rigid shock whose largest item is disaster and
-  accident spending: the registry keeps them in one figure, the visit tells which), ``industry_failure`` (collapse, with the
-  business income falling at least as much as wages), ``unstable_employment`` (collapse, with
-  wages falling more), ``lack_of_labour`` (no member with labour capacity),
+  accident spending: the registry keeps them in one figure, the visit tells which),
+  ``industry_failure`` (collapse, with the business income falling at least as much as wages),
+  ``unstable_employment`` (collapse, with wages falling more), ``lack_of_labour`` (no member with labour capacity),
   ``housing_safety``, ``water_safety`` (those guarantees failed). Only for categorised rows.
 * ``alert``: categorised and no monitoring case open: goes to the worklist.
 * ``elimination`` for an open case (风险消除, §4.5): ``eligible`` when the income is not below
