@@ -54,7 +54,8 @@ values behind them stay in the row (income, lines, spending), so every alert exp
   accident spending: the registry keeps them in one figure, the visit tells which),
   ``industry_failure`` (collapse, with the business income falling at least as much as wages),
   ``unstable_employment`` (collapse, with wages falling more), ``lack_of_labour`` (no member
-  with labour capacity), ``housing_safety``, ``water_safety`` (those guarantees failed). Only for categorised rows.
+  with labour capacity), ``housing_safety``, ``water_safety`` (those guarantees failed). Only
+  for categorised rows.
 * ``alert``: categorised and no monitoring case open: goes to the worklist.
 * ``elimination`` for an open case (风险消除, §4.5): ``eligible`` when the income is not below
   the threshold, no rigid shock, no guarantee failure and the case is at least
