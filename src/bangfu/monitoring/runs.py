@@ -14,12 +14,12 @@ transaction: a run that fails leaves no half-written worklist.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from bangfu.engine.policy import MissingParameter, PolicyError, RulePolicy
 from bangfu.monitoring.models import (
     OPEN_ALERT_STATUSES,
     Alert,
+    AlertStatus,
     MonitoringRun,
     RunResult,
     RunStatus,
@@ -244,22 +245,64 @@ def _write(
     policies: Mapping[str, RulePolicy],
     today: date,
 ) -> dict[str, Any]:
-    kept = _kept(out, previous)
-    RunResult.objects.bulk_create(
-        (_result(run, row) for row in kept.iter_rows(named=True)), batch_size=BATCH
+    kept = _kept(out, previous).with_columns(
+        pl.col("category").fill_null(""), pl.col("elimination").fill_null("")
     )
+    columns = ["household_id", "village", *RESULT_FIELDS]
+    fields = ["household_id", "village_code", *RESULT_FIELDS.values()]
+    rows = ((run.pk, *row) for row in kept.select(columns).iter_rows())
+    insert_rows(RunResult, ["run_id", *fields], rows)
     raised, updated = _alerts(run, out.filter(pl.col("alert")), policies, today)
     counts = _counts(out) | {"alerts_new": raised, "alerts_updated": updated}
     return {"counts": counts, "by_county": by_county(out)}
 
 
-def _result(run: MonitoringRun, row: dict[str, Any]) -> RunResult:
-    values = {field: row[column] for column, field in RESULT_FIELDS.items()}
-    for text in ("category", "elimination"):
-        values[text] = values[text] or ""
-    return RunResult(
-        run=run, household_id=row["household_id"], village_code=row["village"], **values
+def insert_rows(
+    model: type[models.Model], fields: list[str], rows: Iterable[tuple[Any, ...]]
+) -> int:
+    """INSERT plain rows with executemany, BATCH at a time: a run writes ~10⁵ of them, and the
+    ORM's bulk_create splits them into statements of ~60 rows on SQLite (its variable limit)
+    and prepares every value in Python. Values must already be what the columns store, except
+    JSON (prepared by its field here)."""
+    meta = model._meta
+    # get_field("household_id") finds the foreign key too; every name here is a concrete field.
+    columns = [str(getattr(meta.get_field(f), "column", f)) for f in fields]
+    prepare = {
+        i: meta.get_field(f)
+        for i, f in enumerate(fields)
+        if isinstance(meta.get_field(f), models.JSONField)
+    }
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608 (names from the model)
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
+    written = 0
+    with connection.cursor() as cursor:
+        for batch in _batches(rows):
+            if prepare:
+                batch = [_prepared(row, prepare) for row in batch]
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
+
+
+def _prepared(row: tuple[Any, ...], prepare: dict[int, Any]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, field in prepare.items():
+        values[i] = field.get_db_prep_save(values[i], connection)
+    return tuple(values)
+
+
+def _batches(rows: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _alert_values(row: dict[str, Any]) -> dict[str, Any]:
@@ -267,6 +310,20 @@ def _alert_values(row: dict[str, Any]) -> dict[str, Any]:
 
 
 ALERT_FIELDS = ("category", "reasons", "risk_types", "values")
+NEW_ALERT_FIELDS = [
+    "household_id",
+    "village_id",
+    "run_id",
+    "last_run_id",
+    "still_flagged",
+    *ALERT_FIELDS,
+    "status",
+    "raised_on",
+    "due_on",
+    "visit_notes",
+    "consent",
+    "dismiss_reason",
+]
 
 
 def _alert_fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -301,14 +358,19 @@ def _alerts(
         if existing is None:
             deadline = policies[row["province"]].identify_deadline_days
             new.append(
-                Alert(
-                    household_id=row["household_id"],
-                    village_id=villages[row["village"]],
-                    run=run,
-                    last_run=run,
-                    raised_on=today,
-                    due_on=today + timedelta(days=deadline),
-                    **fields,
+                (
+                    row["household_id"],
+                    villages[row["village"]],
+                    run.pk,
+                    run.pk,
+                    True,
+                    *(fields[f] for f in ALERT_FIELDS),
+                    AlertStatus.OPEN.value,
+                    today,
+                    today + timedelta(days=deadline),
+                    "",
+                    False,
+                    "",
                 )
             )
             continue
@@ -320,7 +382,7 @@ def _alerts(
         Alert.objects.filter(pk__in=still[start : start + BATCH]).update(still_flagged=True)
     for pk, fields in changed.items():
         Alert.objects.filter(pk=pk).update(**fields)
-    Alert.objects.bulk_create(new, batch_size=BATCH)
+    insert_rows(Alert, NEW_ALERT_FIELDS, new)
     return len(new), len(still)
 
 
