@@ -20,7 +20,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from bangfu.engine import cli
+from bangfu.engine import cli, spark
 from bangfu.engine.cli import main
 from bangfu.engine.run import measure_file
 from bangfu.engine.spec import load_spec, parse_spec
@@ -571,9 +571,69 @@ def test_unwritable_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert_refused(capsys, code, f"cannot write {out}")
 
 
-def test_spark_is_refused_until_it_exists(capsys: pytest.CaptureFixture[str]) -> None:
+# --engine spark where Spark cannot run (the parity tests are in test_spark_parity.py).
+
+
+def test_spark_without_pyspark_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as when not installed
     code = main([str(SURVEY), "--spec", str(SPEC), "--engine", "spark"])
-    assert_refused(capsys, code, "--engine spark is not available in this version")
+    assert_refused(capsys, code, "PySpark is not installed: make install-spark (needs Java 17+)")
+
+
+@pytest.fixture
+def no_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if PySpark were installed and no session running (whether or not it is)."""
+    monkeypatch.setattr(spark, "_pyspark", lambda: None)
+    monkeypatch.setattr(spark, "_active", lambda: None)
+
+
+def test_spark_without_java(
+    no_session: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    code = main([str(SURVEY), "--spec", str(SPEC), "--engine", "spark"])
+    assert_refused(capsys, code, "Java not found (no java on PATH): --engine spark needs Java 17+")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    code = main([str(SURVEY), "--spec", str(SPEC), "--engine", "spark"])
+    assert_refused(capsys, code, f"Java not found (JAVA_HOME={tmp_path} has no bin/java)")
+
+
+def test_spark_with_an_old_java(
+    no_session: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    java = tmp_path / "bin" / "java"
+    java.parent.mkdir()
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    code = main([str(SURVEY), "--spec", str(SPEC), "--engine", "spark"])
+    assert_refused(capsys, code, f"Java 11 at {java} is too old: --engine spark needs Java 17+")
+
+
+def test_spark_is_checked_before_the_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    code = main([str(SURVEY), "--spec", str(SPEC), "--engine", "spark", "--by", "township"])
+    assert_refused(capsys, code, "PySpark is not installed")
+
+
+def test_java_versions(tmp_path: Path) -> None:
+    for text, major in [('java version "1.8.0_392"', 8), ('openjdk version "21" 2023', 21)]:
+        java = tmp_path / f"java{major}"
+        java.write_text(f"#!/bin/sh\necho '{text}' >&2\n")
+        java.chmod(0o755)
+        assert spark.java_version(str(java)) == major
+    assert spark.java_version(str(tmp_path / "none")) is None
 
 
 def test_bad_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -635,3 +695,22 @@ def test_docs_show_the_real_spec_and_output() -> None:
     shown = re.search(r"<!-- measure-table -->\n```text\n(.*?)```", docs, re.S)
     assert shown, "docs/measures.md lost its example table"
     assert shown.group(1) == cli.render_table(measure_file(SURVEY, load_spec(SPEC), ["county"]))
+
+
+def test_the_polars_engine_never_imports_pyspark(tmp_path: Path) -> None:
+    # make demo and make test run without PySpark: only --engine spark may import it.
+    script = (
+        "import sys\n"
+        "from bangfu.engine.cli import main\n"
+        "code = main(sys.argv[1:])\n"
+        "print(code, any(m.split('.')[0] in ('pyspark', 'py4j') for m in sys.modules))\n"
+    )
+    out = tmp_path / "out.json"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SURVEY), "--spec", str(SPEC), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    assert done.stdout.split() == ["0", "False"], done.stderr

@@ -1,10 +1,10 @@
 """``bangfu measure``'s computation: a survey file and a spec in, one result dict out.
 
-``measure_file(path, spec, by=())`` scans a ``.parquet`` or ``.csv`` file lazily with Polars,
-checks the columns and values the spec names (``MeasureError`` with a one-line message naming
-the column, the place in the spec and, for a bad value, the data row), computes the measures
-once for the whole population and once grouped by ``by`` (one lazy query each, collected
-together), and returns a dict in the JSON shape documented in ``docs/measures.md``::
+``measure_file(path, spec, by=(), engine="polars")`` scans a ``.parquet`` or ``.csv`` file
+lazily with Polars, checks the columns and values the spec names (``MeasureError`` with a
+one-line message naming the column, the place in the spec and, for a bad value, the data row),
+computes the measures once for the whole population and once grouped by ``by`` (one lazy
+query each), and returns a dict in the JSON shape documented in ``docs/measures.md``::
 
     {"rows": n, "population": persons, "by": [...],
      "income_rows": …, "mean": …, "nonpositive": …,          # with [income]
@@ -23,6 +23,15 @@ together), and returns a dict in the JSON shape documented in ``docs/measures.md
 ``rows`` counts the input rows and ``population`` the persons (Σ weight × size over the rows
 whose weight and size are present); ``income_rows`` the rows with an income that the income
 measures use. Undefined figures (a Theil L with a zero income, A with nobody poor) are None.
+
+Engines. The queries are Narwhals plans (``_plans``), the same for both engines. With
+``engine="polars"`` they run on the Polars scan and are collected together. With
+``engine="spark"`` the data are still *checked* with Polars on the file (a streaming scan of the
+named columns: the same messages, with data rows, whichever engine computes; Spark has no row
+order to name a row by), and then Spark reads the data (``bangfu.engine.spark``: a Parquet
+file as it is, a CSV file as the Parquet copy Polars writes of the named columns, so that both
+engines compute on the same values) and the same plans run there, one Spark job each, their
+small results coming back through Arrow.
 """
 
 from __future__ import annotations
@@ -31,17 +40,23 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import narwhals as nw
 import polars as pl
 
+from bangfu.engine import spark
+from bangfu.engine.columns import Renamed, spark_safe
 from bangfu.engine.measures.income import income_measures, label
 from bangfu.engine.measures.mpi import MpiDataError, MpiSpec, mpi
 from bangfu.engine.spec import IncomeSpec, MeasureSpec
 
-__all__ = ["SUFFIXES", "MeasureError", "measure", "measure_file", "scan"]
+__all__ = ["ENGINES", "SUFFIXES", "Engine", "MeasureError", "measure", "measure_file", "scan"]
 
 SUFFIXES = (".parquet", ".csv")
+
+Engine = Literal["polars", "spark"]
+ENGINES: tuple[Engine, ...] = ("polars", "spark")
 
 _ROW = "__bf_row"
 
@@ -177,16 +192,17 @@ def check_data(lf: pl.LazyFrame, spec: MeasureSpec, by: Sequence[str], source: s
 # -- computing ---------------------------------------------------------------------------------
 
 
-def _persons(spec: MeasureSpec) -> pl.Expr:
-    size, weight = spec.population.size, spec.population.weight
+def _persons(spec: MeasureSpec, names: Renamed) -> nw.Expr:
+    size = names.optional(spec.population.size)
+    weight = names.optional(spec.population.weight)
     if weight is not None:
-        expr = pl.col(weight).cast(pl.Float64)
+        expr = nw.col(weight).cast(nw.Float64)
         if size is not None:
-            expr = expr * pl.col(size).cast(pl.Float64)
+            expr = expr * nw.col(size).cast(nw.Float64)
         return expr.sum()
     if size is not None:
-        return pl.col(size).sum()
-    return pl.len()
+        return nw.col(size).sum()
+    return nw.len()
 
 
 def _clean(value: Any) -> Any:
@@ -249,21 +265,22 @@ def _mpi_fields(row: dict[str, Any], spec: MpiSpec) -> dict[str, Any]:
     }
 
 
-def measure(
-    lf: pl.LazyFrame, spec: MeasureSpec, by: Sequence[str] = (), *, source: str = "data"
-) -> dict[str, Any]:
-    """The result dict (see the module docstring) for a lazy frame; checks the data first."""
-    by = list(by)
-    check_data(lf, spec, by, source)
-    size, weight = spec.population.size, spec.population.weight
-    persons = _persons(spec).alias("population")
-    plans: dict[str, pl.LazyFrame] = {
-        "base": lf.select(pl.len().alias("rows"), persons),
+def _plans(
+    frame: Any, spec: MeasureSpec, by: list[str], source: str
+) -> dict[str, nw.LazyFrame[Any]]:
+    """The lazy queries of one measurement, for a native lazy frame of either engine."""
+    # The row counts refer to the columns themselves: Spark-unsafe names renamed for them
+    # (the measures do the same inside).
+    counted, names = spark_safe(nw.from_native(frame))
+    persons = _persons(spec, names).alias("population")
+    plans: dict[str, nw.LazyFrame[Any]] = {
+        "base": counted.select(nw.len().alias("rows"), persons),
     }
     if by:
-        plans["base_by"] = (
-            lf.group_by(by).agg(pl.len().alias("rows"), persons).sort(by, nulls_last=True)
-        )
+        keys = names.each(by)
+        grouped = counted.group_by(*keys).agg(nw.len().alias("rows"), persons)
+        plans["base_by"] = names.restore(grouped.sort(*keys, nulls_last=True))
+    size, weight = spec.population.size, spec.population.weight
     inc = spec.income
     if inc is not None:
         common: dict[str, Any] = {
@@ -274,20 +291,32 @@ def measure(
             "weight": weight,
             "atkinson": (),
         }
-        plans["income"] = income_measures(lf, **common)
+        plans["income"] = nw.from_native(income_measures(frame, **common))
         if by:
-            plans["income_by"] = income_measures(lf, by=by, **common)
+            plans["income_by"] = nw.from_native(income_measures(frame, by=by, **common))
     if spec.mpi is not None:
         try:
-            plans["mpi"] = mpi(lf, spec.mpi, size=size, weight=weight)
+            plans["mpi"] = nw.from_native(mpi(frame, spec.mpi, size=size, weight=weight))
             if by:
-                plans["mpi_by"] = mpi(lf, spec.mpi, by=by, size=size, weight=weight)
+                grouped_mpi = mpi(frame, spec.mpi, by=by, size=size, weight=weight)
+                plans["mpi_by"] = nw.from_native(grouped_mpi)
         except MpiDataError as exc:
             raise MeasureError(f"{source}: [mpi] {exc}") from None
+    return plans
+
+
+def _collect_polars(plans: dict[str, nw.LazyFrame[Any]], source: str) -> dict[str, pl.DataFrame]:
+    """The Polars plans collected together (one pass over a shared scan)."""
     try:
-        frames = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
+        frames = pl.collect_all([plan.to_native() for plan in plans.values()])
     except pl.exceptions.PolarsError as exc:
         raise MeasureError(f"{source}: cannot measure the file: {_first_line(exc)}") from None
+    return dict(zip(plans, frames, strict=True))
+
+
+def _result(frames: dict[str, pl.DataFrame], spec: MeasureSpec, by: list[str]) -> dict[str, Any]:
+    """The result dict from the collected frames; groups in ``base_by``'s order."""
+    inc = spec.income
 
     def fields(base: dict[str, Any], inc_row: dict[str, Any] | None, mpi_row: Any) -> Any:
         out = {"rows": base["rows"], "population": base["population"]}
@@ -319,6 +348,40 @@ def measure(
     return dict(_clean(result))
 
 
-def measure_file(path: str | Path, spec: MeasureSpec, by: Sequence[str] = ()) -> dict[str, Any]:
-    """Scan ``path`` (.parquet or .csv) and measure it (see ``measure``)."""
-    return measure(scan(path), spec, by, source=str(path))
+def measure(
+    lf: pl.LazyFrame, spec: MeasureSpec, by: Sequence[str] = (), *, source: str = "data"
+) -> dict[str, Any]:
+    """The result dict (see the module docstring) for a lazy frame; checks the data first."""
+    by = list(by)
+    check_data(lf, spec, by, source)
+    return _result(_collect_polars(_plans(lf, spec, by, source), source), spec, by)
+
+
+def _measure_on_spark(
+    path: str | Path, lf: pl.LazyFrame, spec: MeasureSpec, by: list[str]
+) -> dict[str, Any]:
+    source = str(path)
+    spark.available()  # a missing PySpark or Java is said before the data are read
+    check_data(lf, spec, by, source)
+    try:
+        frame = spark.read(path, lf, [*spec.columns(), *by])
+    except (pl.exceptions.PolarsError, OSError) as exc:  # the CSV's Parquet copy
+        raise MeasureError(f"{source}: cannot hand the file to Spark: {_first_line(exc)}") from None
+    try:
+        with spark.failures():  # planning asks Spark to analyse each step, too
+            frames = spark.collect(_plans(frame, spec, by, source))
+    except spark.SparkFailed as exc:
+        raise MeasureError(f"{source}: Spark cannot measure the file: {exc}") from None
+    return _result(frames, spec, by)
+
+
+def measure_file(
+    path: str | Path, spec: MeasureSpec, by: Sequence[str] = (), *, engine: Engine = "polars"
+) -> dict[str, Any]:
+    """Scan ``path`` (.parquet or .csv), check it and measure it on ``engine`` (see
+    ``measure``). ``engine="spark"`` raises ``spark.SparkUnavailable`` when Spark cannot run
+    here; the result is the same dict, the same figures (see docs/measures.md)."""
+    lf = scan(path)
+    if engine == "spark":
+        return _measure_on_spark(path, lf, spec, list(by))
+    return measure(lf, spec, by, source=str(path))

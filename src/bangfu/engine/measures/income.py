@@ -118,6 +118,8 @@ from typing import Any, Generic
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
+from bangfu.engine.columns import spark_safe
+
 __all__ = [
     "TheilDecomposition",
     "income_measures",
@@ -263,13 +265,41 @@ def income_measures(
     _check_columns(income, by, size, weight)
     _check_params(lines, alphas, atkinson)
     lf, eager = _lazy(frame)
+    lf, names = spark_safe(lf)
+    result = _income_plan(
+        lf,
+        income=names(income),
+        lines=lines,
+        alphas=alphas,
+        by=names.each(by),
+        size=names.optional(size),
+        weight=names.optional(weight),
+        atkinson=atkinson,
+    )
+    return _finish(names.restore(result), eager)  # type: ignore[no-any-return]
+
+
+def _income_plan(
+    lf: nw.LazyFrame[Any],
+    *,
+    income: str,
+    lines: Sequence[float | Decimal],
+    alphas: Sequence[float],
+    by: list[str],
+    size: str | None,
+    weight: str | None,
+    atkinson: Sequence[float],
+) -> nw.LazyFrame[Any]:
+    """``income_measures`` as a lazy plan, on columns that the backend can name."""
     decimal_column = isinstance(lf.collect_schema()[income], nw.Decimal)
 
     # 1. Person weights; rows of equal income within a group merged (ties handled once).
+    # The row count is Int64 from the start: Polars counts in UInt32, which a sum could
+    # overflow.
     dist = (
         _weighted_rows(lf, income, size, weight)
         .group_by(*by, income)
-        .agg(nw.col(_W).sum(), nw.len().alias(_N))
+        .agg(nw.col(_W).sum(), nw.len().cast(nw.Int64()).alias(_N))
         .with_columns(nw.col(income).cast(nw.Float64()).alias(_Y))
     )
 
@@ -350,7 +380,7 @@ def income_measures(
     result = sums.select(*by, *out)
     if by:
         result = result.sort(*by)
-    return _finish(result, eager)  # type: ignore[no-any-return]
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,68 +407,95 @@ def theil_decomposition(
         raise ValueError("by: give the columns that form the subgroups")
     _check_columns(income, [*over, *by], size, weight)
     lf, eager = _lazy(frame)
+    lf, names = spark_safe(lf)
+    totals, groups = _theil_plans(
+        lf,
+        income=names(income),
+        by=names.each(by),
+        over=names.each(over),
+        size=names.optional(size),
+        weight=names.optional(weight),
+    )
+    return TheilDecomposition(
+        totals=_finish(names.restore(totals), eager),
+        groups=_finish(names.restore(groups), eager),
+    )
+
+
+def _theil_plans(
+    lf: nw.LazyFrame[Any],
+    *,
+    income: str,
+    by: list[str],
+    over: list[str],
+    size: str | None,
+    weight: str | None,
+) -> tuple[nw.LazyFrame[Any], nw.LazyFrame[Any]]:
+    """``theil_decomposition`` as two lazy plans (totals, groups)."""
     rows = _weighted_rows(lf, income, size, weight)
     y, w = nw.col(income).cast(nw.Float64()), nw.col(_W)
     positive = y > 0
+    one, zero = nw.lit(1, nw.Int64()), nw.lit(0, nw.Int64())
     sub = _aggregate(
         rows,
         [*over, *by],
-        nw.len().alias(_N),
+        nw.len().cast(nw.Int64()).alias(_N),
         w.sum(),
         (w * y).sum().alias(_WY),
         nw.when(positive).then(w * y * y.log()).otherwise(0.0).sum().alias(_TT),
         nw.when(positive).then(w * y.log()).otherwise(0.0).sum().alias(_TL),
-        nw.when(~positive).then(1).otherwise(0).sum().alias(_NP),
-        nw.when(y < 0).then(1).otherwise(0).sum().alias(_NG),
-    )
-    Wg, Yg = nw.col(_W), nw.col(_WY)
-    mean_g = _div(Yg, Wg)
-    # Y_g ln μ_g (0 for a subgroup of zero incomes, s_g = 0) and W_g ln μ_g (μ_g > 0 needed).
-    sub = sub.with_columns(
-        nw.when(Yg > 0).then(Yg * mean_g.log()).otherwise(0.0).alias("__bf_ylnm"),
-        nw.when(Yg > 0).then(Wg * mean_g.log()).alias("__bf_wlnm"),
+        nw.when(~positive).then(one).otherwise(zero).sum().alias(_NP),
+        nw.when(y < 0).then(one).otherwise(zero).sum().alias(_NG),
     )
 
     def total(name: str) -> nw.Expr:
         expr = nw.col(name).sum()
         return expr.over(*over) if over else expr
 
-    # Group rows carry their over-group's sums, for shares and parts.
-    W_o, Y_o = "__bf_W_o", "__bf_Y_o"
-    groups = sub.with_columns(total(_W).alias(W_o), total(_WY).alias(Y_o))
-    W, Y = nw.col(W_o), nw.col(Y_o)
-    mu = _div(Y, W)
+    # Each subgroup carries its over-group's sums, for its shares and its parts.
+    W, Y = nw.col("__bf_W_o"), nw.col("__bf_Y_o")
+    sub = sub.with_columns(total(_W).alias("__bf_W_o"), total(_WY).alias("__bf_Y_o"))
+    Wg, Yg = nw.col(_W), nw.col(_WY)
+    mean_g, mu = _div(Yg, Wg), _div(Y, W)
     t_ok = (Yg > 0) & (nw.col(_NG) == 0)
     l_ok = (Wg > 0) & (nw.col(_NP) == 0)
     t_g = nw.when(t_ok).then(nw.col(_TT) / Yg - mean_g.log())
     l_g = nw.when(l_ok).then(mean_g.log() - nw.col(_TL) / Wg)
     s_g, p_g = _div(Yg, Y), _div(Wg, W)
-    groups = groups.select(
+    # The parts: s_g·T_g = (Σ w y ln y − Y_g ln μ_g)/Y, s_g·ln(μ_g/μ) (0 for a subgroup of
+    # zero incomes, s_g = 0), p_g·L_g, p_g·ln(μ/μ_g).
+    parts = {
+        "theil_t_within": _div(
+            nw.when(t_ok).then(nw.col(_TT) - Yg * mean_g.log()).otherwise(0.0), Y
+        ),
+        "theil_t_between": _div(nw.when(Yg > 0).then(Yg * (mean_g / mu).log()).otherwise(0.0), Y),
+        "theil_l_within": nw.when(l_ok).then(p_g * l_g),
+        "theil_l_between": nw.when(l_ok).then(p_g * (mu / mean_g).log()),
+    }
+    sub = sub.with_columns(*(expr.alias(name) for name, expr in parts.items()))
+    groups = sub.select(
         *over,
         *by,
-        nw.col(_N).cast(nw.Int64()).alias("rows"),
+        nw.col(_N).alias("rows"),
         Wg.alias("population"),
         mean_g.alias("mean"),
         p_g.alias("population_share"),
         s_g.alias("income_share"),
         t_g.alias("theil_t"),
         l_g.alias("theil_l"),
-        _div(nw.when(t_ok).then(nw.col(_TT) - nw.col("__bf_ylnm")).otherwise(0.0), Y).alias(
-            "theil_t_within"
-        ),
-        _div(nw.when(Yg > 0).then(Yg * (mean_g / mu).log()).otherwise(0.0), Y).alias(
-            "theil_t_between"
-        ),
-        nw.when(l_ok).then(p_g * l_g).alias("theil_l_within"),
-        nw.when(l_ok).then(p_g * (mu / mean_g).log()).alias("theil_l_between"),
+        *parts,
     ).sort(*over, *by)
 
+    # The totals' between and within are the sums of the subgroups' parts, not
+    # Σ s_g ln μ_g − ln μ: that difference of two numbers near ln μ loses about five digits
+    # when the subgroup means are close (and so differed between Polars and Spark, whose sums
+    # round differently), while the ratios μ_g/μ keep them.
     tot = _aggregate(
         sub,
         over,
         nw.col(_N).sum(),
-        nw.len().alias("groups"),
-        *(nw.col(c).sum() for c in (_W, _WY, _TT, _TL, _NP, _NG, "__bf_ylnm", "__bf_wlnm")),
+        nw.len().cast(nw.Int64()).alias("groups"),
+        *(nw.col(c).sum() for c in (_W, _WY, _TT, _TL, _NP, _NG, *parts)),
     )
     W, Y = nw.col(_W), nw.col(_WY)
     mu = _div(Y, W)
@@ -446,19 +503,19 @@ def theil_decomposition(
     l_ok = (W > 0) & (Y > 0) & (nw.col(_NP) == 0)
     totals = tot.select(
         *over,
-        nw.col(_N).cast(nw.Int64()).alias("rows"),
+        nw.col(_N).alias("rows"),
         W.alias("population"),
         mu.alias("mean"),
-        nw.col("groups").cast(nw.Int64()),
-        nw.col(_NP).cast(nw.Int64()).alias("nonpositive"),
-        nw.col(_NG).cast(nw.Int64()).alias("negative"),
+        nw.col("groups"),
+        nw.col(_NP).alias("nonpositive"),
+        nw.col(_NG).alias("negative"),
         nw.when(t_ok).then(nw.col(_TT) / Y - mu.log()).alias("theil_t"),
-        nw.when(t_ok).then(nw.col("__bf_ylnm") / Y - mu.log()).alias("theil_t_between"),
-        nw.when(t_ok).then((nw.col(_TT) - nw.col("__bf_ylnm")) / Y).alias("theil_t_within"),
+        nw.when(t_ok).then(nw.col("theil_t_between")).alias("theil_t_between"),
+        nw.when(t_ok).then(nw.col("theil_t_within")).alias("theil_t_within"),
         nw.when(l_ok).then(mu.log() - nw.col(_TL) / W).alias("theil_l"),
-        nw.when(l_ok).then(mu.log() - nw.col("__bf_wlnm") / W).alias("theil_l_between"),
-        nw.when(l_ok).then((nw.col("__bf_wlnm") - nw.col(_TL)) / W).alias("theil_l_within"),
+        nw.when(l_ok).then(nw.col("theil_l_between")).alias("theil_l_between"),
+        nw.when(l_ok).then(nw.col("theil_l_within")).alias("theil_l_within"),
     )
     if over:
         totals = totals.sort(*over)
-    return TheilDecomposition(totals=_finish(totals, eager), groups=_finish(groups, eager))
+    return totals, groups

@@ -68,6 +68,8 @@ from typing import Any, Literal, TypeAlias, cast
 import narwhals as nw
 from narwhals.typing import IntoFrameT
 
+from bangfu.engine.columns import Renamed, free_prefix, spark_safe, unsafe
+
 Missing = Literal["drop", "reweight"]
 MISSING_RULES: tuple[Missing, ...] = ("drop", "reweight")
 Exact: TypeAlias = Fraction | Decimal | int | float | str
@@ -473,6 +475,48 @@ def _frame(frame: Any) -> Frame:
     return nwf
 
 
+# Result columns named after an indicator: f"{prefix}__{column}".
+_PER_INDICATOR = (
+    "observed",
+    "deprived",
+    "censored",
+    "weighted_censored",
+    "uncensored_h",
+    "censored_h",
+    "contribution",
+    "relative_contribution",
+)
+
+
+def _spark_names(
+    frame: Frame, spec: MpiSpec, *, sums: bool = False
+) -> tuple[Frame, Renamed, MpiSpec, dict[str, str]]:
+    """Rename the columns whose names Spark cannot take (see ``bangfu.engine.columns``).
+
+    Returns the frame, the renaming, the spec on the renamed indicator columns and the result
+    columns to name back (used → caller's). ``sums``: the frame is ``mpi_sums``' output.
+    Nothing changes on Polars."""
+    if not frame.implementation.is_spark_like():
+        return frame, Renamed(), spec, {}
+    prefix = free_prefix(frame.collect_schema().names(), "__bf_i")
+    ind = {i.column: f"{prefix}{k}" for k, i in enumerate(spec.indicators) if unsafe(i.column)}
+    derived = {f"{p}__{c}": f"{p}__{u}" for c, u in ind.items() for p in _PER_INDICATOR}
+    frame, names = spark_safe(frame, preset=derived if sums else ind)
+    if not ind:
+        return frame, names, spec, {}
+    used = MpiSpec(
+        [
+            Indicator(ind.get(i.column, i.column), i.dimension, i.weight, i.cutoff)
+            for i in spec.indicators
+        ],
+        k=spec.k,
+        missing=spec.missing,
+        vulnerable=spec.vulnerable,
+        severe=spec.severe,
+    )
+    return frame, names, used, {u: c for c, u in derived.items()}
+
+
 # -- public API ------------------------------------------------------------------------------
 
 
@@ -487,8 +531,10 @@ def mpi_rows(
     ``"non_poor"``, in that precedence) and ``mpi_excluded`` (Boolean: left out by the missing
     rule). ``size`` and ``weight`` only decide exclusion (a null person weight excludes)."""
     nwf = _frame(frame)
+    _check_columns(nwf.collect_schema(), spec, (), size, weight)  # in the caller's names
+    nwf, renamed, spec, _ = _spark_names(nwf, spec)
     original = list(nwf.collect_schema().names())
-    out, _ = _row_terms(nwf, spec, size, weight)
+    out, _ = _row_terms(nwf, spec, renamed.optional(size), renamed.optional(weight))
     excl = nw.col(_internal("excl"))
     band = (
         nw.when(nw.col(_internal("severe")))
@@ -507,7 +553,7 @@ def mpi_rows(
         nw.when(~excl).then(band).alias("mpi_band"),
         excl.alias("mpi_excluded"),
     )
-    return cast(IntoFrameT, out.to_native())
+    return cast(IntoFrameT, renamed.restore(out).to_native())
 
 
 def _sum_columns(spec: MpiSpec) -> list[str]:
@@ -547,7 +593,9 @@ def mpi_sums(
     Sums are integers when the person weights are (no sampling weight, integer sizes).
     Sums of partitions add up: re-sum by ``by`` and call ``mpi_finish``."""
     nwf = _frame(frame)
-    by = list(by)
+    _check_columns(nwf.collect_schema(), spec, by, size, weight)  # in the caller's names
+    nwf, renamed, spec, back = _spark_names(nwf, spec)
+    by, size, weight = renamed.each(by), renamed.optional(size), renamed.optional(weight)
     rows, integral = _row_terms(nwf, spec, size, weight, by)
     p = nw.col(_internal("p"))
     zero = _int(0) if integral else nw.lit(0.0, dtype=nw.Float64)
@@ -594,7 +642,7 @@ def mpi_sums(
     rows = rows.select(*by, *terms)
     sums = [nw.col(n).sum() for n in names]
     out = rows.group_by(by).agg(sums) if by else rows.select(sums)
-    return cast(IntoFrameT, out.to_native())
+    return cast(IntoFrameT, renamed.restore(out, back).to_native())
 
 
 def _ratio(num: nw.Expr, den: nw.Expr) -> nw.Expr:
@@ -605,7 +653,8 @@ def _ratio(num: nw.Expr, den: nw.Expr) -> nw.Expr:
 
 def mpi_finish(sums: IntoFrameT, spec: MpiSpec, *, by: Sequence[str] = ()) -> IntoFrameT:
     """The measures from ``mpi_sums`` (see ``mpi`` for the columns)."""
-    nwf = _frame(sums)
+    nwf, renamed, spec, back = _spark_names(_frame(sums), spec, sums=True)
+    by = renamed.each(by)
     scale = _int(spec.denominator)
     pop = nw.col("population")
     npoor = nw.col("poor_population")
@@ -640,7 +689,7 @@ def mpi_finish(sums: IntoFrameT, spec: MpiSpec, *, by: Sequence[str] = ()) -> In
             _ratio(wd, spoor).alias(f"relative_dimension_contribution__{dim}"),
         ]
     result = nwf.select(*by, *out)
-    return cast(IntoFrameT, result.to_native())
+    return cast(IntoFrameT, renamed.restore(result, back).to_native())
 
 
 def mpi(
