@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,15 @@ from django.db import connection
 from django.test import Client
 
 CHROMIUM = "/usr/bin/chromium"
+REQUIRE_SPARK = "BANGFU_REQUIRE_SPARK"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "spark: runs the engine on PySpark in local mode (skipped with a reason without "
+        f"PySpark or Java, required with {REQUIRE_SPARK}=1; CI runs them once, on SQLite)",
+    )
 
 
 def _required(name: str) -> bool:
@@ -95,3 +104,19 @@ def _english_messages() -> Any:
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """A ``local[2]`` session (UI off, 4 shuffle partitions, 512 MB driver, logs to a file),
+    started once for the tests marked ``spark``; the engine's own calls reuse it."""
+    from bangfu.engine import spark
+
+    try:
+        session = spark.session(memory="512m")
+    except spark.SparkUnavailable as exc:
+        if os.environ.get(REQUIRE_SPARK) == "1":
+            pytest.fail(f"{REQUIRE_SPARK}=1 but Spark cannot run: {exc}")
+        pytest.skip(f"needs PySpark and Java 17+: {exc} (CI installs both)")
+    yield session
+    session.stop()

@@ -382,3 +382,30 @@ def test_run_diff_and_what_if_pages(world, client_for):
         "/monitoring/what-if/", {"run": "1", "region": "532822000000"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "Change at least one parameter." in page.content.decode()
+
+
+@pytest.mark.spark
+def test_a_run_on_spark_writes_what_a_run_on_polars_writes(world, spark_session):
+    on_polars = monitor(world["admin"])
+    run = runs.run_create(
+        actor=world["admin"], year=YEAR, region_code="532822000000", engine="spark"
+    )
+    on_spark = runs.run_execute(run.pk)
+    fields = (
+        "household_id",
+        "category",
+        "reasons",
+        "risk_types",
+        "income_fen",
+        "alert",
+        "elimination",
+        "exit_ok",
+    )
+    assert list(on_polars.results.order_by("household_id").values_list(*fields)) == list(
+        on_spark.results.order_by("household_id").values_list(*fields)
+    )
+    assert on_spark.engine == "spark" and on_spark.input_hash == on_polars.input_hash
+    # The same flags; the alerts the first run raised, the second refreshes.
+    refreshed = {"alerts_new": 0, "alerts_updated": 0}
+    assert on_spark.summary["counts"] | refreshed == on_polars.summary["counts"] | refreshed
+    assert on_spark.summary["counts"]["alerts_updated"] == on_polars.summary["counts"]["alerts_new"]
