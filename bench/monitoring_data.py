@@ -152,28 +152,22 @@ def scan_registry(folder: str | Path) -> dict[str, pl.LazyFrame]:
     return {name: pl.scan_parquet(folder / name / "*.parquet") for name in names}
 
 
+KEPT = (
+    "household_id",
+    "county",
+    "category",
+    "reasons",
+    "risk_types",
+    "alert",
+    "elimination",
+    "exit_ok",
+    "income_fen",
+)
+
+
 def rules_pass(folder: str | Path, policies: dict[str, Any], year: int = YEAR) -> dict[str, Any]:
     """The rules over the whole registry, from Parquet: what a monitoring run computes."""
-    from bangfu.engine import rules
-
-    tables = scan_registry(folder)
-    facts = rules.household_facts(**tables, year=year)
-    out = rules.evaluate(facts, policies).select(
-        "household_id",
-        "county",
-        "category",
-        "reasons",
-        "risk_types",
-        "alert",
-        "elimination",
-        "exit_ok",
-        "income_fen",
-    )
-    incidence = [
-        rules.incidence(tables["households"], policies, by=[level])
-        for level in ("county", "village")
-    ]
-    evaluated, counties, villages = pl.collect_all([out, *incidence])
+    evaluated, counties, villages = pl.collect_all(rules_plans(folder, policies, year))
     return {
         "households": evaluated.height,
         "alerts": int(evaluated["alert"].sum()),
@@ -181,3 +175,18 @@ def rules_pass(folder: str | Path, policies: dict[str, Any], year: int = YEAR) -
         "counties": counties.height,
         "villages": villages.height,
     }
+
+
+def rules_plans(folder: str | Path, policies: dict[str, Any], year: int = YEAR) -> list[Any]:
+    """The lazy plans of ``rules_pass``: the rules' output per household (the columns a run
+    keeps) and the incidence per county and per village."""
+    from bangfu.engine import rules
+
+    tables = scan_registry(folder)
+    facts = rules.household_facts(**tables, year=year)
+    out = rules.evaluate(facts, policies).select(*KEPT)
+    incidence = [
+        rules.incidence(tables["households"], policies, by=[level])
+        for level in ("county", "village")
+    ]
+    return [out, *incidence]

@@ -654,3 +654,50 @@ def test_data_errors_name_the_column() -> None:
         mpi(AF.with_columns(pl.col("income").cast(pl.String)), AF_SPEC)
     with pytest.raises(MpiDataError, match="'village' is not in the data"):
         mpi(AF, AF_SPEC, by=["village"])
+
+
+def test_mpi_levels_equal_mpi_per_level():
+    """One pass over the rows, re-summed per level, gives what ``mpi`` gives per level."""
+    import random
+
+    from bangfu.engine.measures.mpi import mpi_levels
+
+    rng = random.Random(7)
+    rows = [
+        {
+            "county": f"c{i % 3}",
+            "village": f"v{i % 11}",
+            "size": rng.randint(1, 6),
+            "d1": rng.randint(0, 1),
+            "d2": rng.randint(0, 1),
+            "x": rng.choice([1, 3, 5, 7, None]),
+        }
+        for i in range(500)
+    ]
+    frame = pl.DataFrame(rows)
+    spec = MpiSpec.from_mapping(
+        {
+            "k": "1/3",
+            "missing": "reweight",
+            "indicators": [
+                {"column": "d1", "dimension": "a", "weight": "1/3"},
+                {"column": "d2", "dimension": "b", "weight": "1/3"},
+                {"column": "x", "dimension": "b", "weight": "1/3", "cutoff": 5},
+            ],
+        }
+    )
+    levels = [[], ["county"], ["county", "village"]]
+    got = mpi_levels(frame, spec, levels=levels, size="size")
+    for level, result in zip(levels, got, strict=True):
+        expected = mpi(frame, spec, by=level, size="size")
+        keys = level or ["rows"]
+        a, b = result.sort(keys), expected.sort(keys).select(result.columns)
+        assert a.columns == b.columns
+        for column in a.columns:
+            left, right = a[column].to_list(), b[column].to_list()
+            if a[column].dtype.is_float():
+                assert left == pytest.approx(right, rel=1e-12, nan_ok=True), column
+            else:
+                assert left == right, column
+    with pytest.raises(ValueError, match="not within the finest level"):
+        mpi_levels(frame, spec, levels=[["village"], ["county"]])

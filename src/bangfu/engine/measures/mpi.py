@@ -712,3 +712,42 @@ def mpi(
     particular order. ``size`` is the household-size column, ``weight`` the sampling weight."""
     sums = mpi_sums(frame, spec, by=by, size=size, weight=weight)
     return mpi_finish(sums, spec, by=by)
+
+
+def mpi_levels(
+    frame: IntoFrameT,
+    spec: MpiSpec,
+    *,
+    levels: Sequence[Sequence[str]],
+    size: str | None = None,
+    weight: str | None = None,
+) -> list[IntoFrameT]:
+    """``mpi`` at several nested levels (e.g. ``[[], ["county"], ["county", "village"]]``) from
+    one pass over the rows: the sums by the finest level, re-summed for each coarser one.
+
+    Every level's columns must be among the finest level's. The results equal ``mpi`` per level
+    (identification is the same integer test; a float sum may differ in its last digit, being
+    added in another order). With lazy Polars, collect the plans together (``pl.collect_all``)
+    and the shared sums are computed once."""
+    if not levels:
+        return []
+    groupings = [list(level) for level in levels]
+    finest = max(groupings, key=len)
+    for level in groupings:
+        if not set(level) <= set(finest):
+            raise ValueError(f"level {list(level)} is not within the finest level {finest}")
+    sums: Any = nw.from_native(
+        cast(Any, mpi_sums(frame, spec, by=finest, size=size, weight=weight))
+    )
+    totals = [nw.col(c).sum() for c in _sum_columns(spec)]
+    out = []
+    for level in groupings:
+        if level == finest:
+            grouped = sums
+        elif level:
+            grouped = sums.group_by(*level).agg(*totals)
+        else:
+            grouped = sums.select(*totals)
+        out.append(cast(IntoFrameT, mpi_finish(grouped.to_native(), spec, by=level)))
+    return out
+
