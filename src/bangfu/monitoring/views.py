@@ -4,6 +4,7 @@ case pages with their workflow steps, and the what-if. Each view calls one servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -258,24 +259,33 @@ def _date(text: str | None, field: str) -> date:
         ) from None
 
 
+def _take_step(
+    request: HttpRequest, step: Callable[[HttpRequest, int], Any], pk: int
+) -> tuple[Any, BangfuError | None]:
+    """On a POST, the workflow step the form names: (its result, None) when taken, (None, the
+    refusal) when refused for a reason the page shows beside the form; 403/404 propagate."""
+    if request.method != "POST":
+        return None, None
+    try:
+        outcome = step(request, pk)
+    except BangfuError as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return None, refusal
+    messages.success(request, _("Saved."))
+    return outcome, None
+
+
 @login_required
 @refusals_as_http
 @require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = worklist.alert_get(user=request.user, pk=pk)
-    error = None
-    if request.method == "POST":
-        try:
-            outcome = _alert_step(request, alert.pk)
-        except BangfuError as refusal:
-            if refusal.status in (403, 404):
-                raise
-            error = refusal
-        else:
-            messages.success(request, _("Saved."))
-            if hasattr(outcome, "measure_due_on"):  # admitted: the new case
-                return redirect("monitoring-case", pk=outcome.pk)
-            return redirect("monitoring-alert", pk=alert.pk)
+    outcome, error = _take_step(request, _alert_step, alert.pk)
+    if outcome is not None:
+        if hasattr(outcome, "measure_due_on"):  # admitted: the new case
+            return redirect("monitoring-case", pk=outcome.pk)
+        return redirect("monitoring-alert", pk=alert.pk)
     risk_list = code_list("risk_type")
     context = {
         "alert": alert,
@@ -338,17 +348,9 @@ def _case_step(request: HttpRequest, pk: int) -> Any:
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = worklist.case_get(user=request.user, pk=pk)
-    error = None
-    if request.method == "POST":
-        try:
-            _case_step(request, case.pk)
-        except BangfuError as refusal:
-            if refusal.status in (403, 404):
-                raise
-            error = refusal
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("monitoring-case", pk=case.pk)
+    outcome, error = _take_step(request, _case_step, case.pk)
+    if outcome is not None:
+        return redirect("monitoring-case", pk=case.pk)
     risk_list = code_list("risk_type")
     context = {
         "case": case,
