@@ -27,6 +27,11 @@ Rules (``evaluate(facts, policies)``; ``policies`` maps a 2-digit province to it
 
 Each flag is a boolean column; the codes of the flags that hold are in ``reasons`` and the
 values behind them stay in the row (income, lines, spending), so every alert explains itself.
+``evaluate`` = ``with_codes(flags(facts, policies))``: ``flags`` computes every boolean
+(including ``failed_<guarantee>``, ``risk_<type>``, ``too_recent``), the category, the
+elimination outcome and the exit test; ``with_codes`` turns the booleans into the
+comma-separated code lists. A monitoring run keeps a few rows in ten, so it applies
+``with_codes`` to those rows only (building text for ten million rows costs seconds).
 
 * ``income`` = the policy's income definition: ``net`` → net income per person,
   ``after_rigid`` → after rigid spending. ``income_missing``: no income record for Y.
@@ -88,9 +93,11 @@ __all__ = [
     "POOR_STATUSES",
     "RISK_TYPES",
     "evaluate",
+    "flags",
     "household_facts",
     "incidence",
     "to_fen",
+    "with_codes",
 ]
 
 POOR_STATUSES = ("registered", "exit_proposed", "exit_verified", "exit_posted", "returned")
@@ -183,15 +190,27 @@ def household_facts(
 # ---------------------------------------------------------------------------- policy constants
 
 
+_PROVINCE = "__bf_province"  # the row's province as its index in the policies (null: none)
+
+
+def _with_province_index(lf: nw.LazyFrame[Any], policies: Mapping[str, RulePolicy]) -> Any:
+    """Compare the province text once per row; every parameter then reads a small integer."""
+    index: Any = nw
+    for i, province in enumerate(policies):
+        index = index.when(nw.col("province") == province).then(nw.lit(i))
+    return lf.with_columns(index.otherwise(None).cast(nw.Int32()).alias(_PROVINCE))
+
+
 def _per_province(policies: Mapping[str, RulePolicy], value: Any) -> nw.Expr:
-    """A column holding ``value(policy)`` of each row's province (null for an unknown one)."""
-    values = {p: value(policy) for p, policy in policies.items()}
-    if len(set(values.values())) == 1:  # one value: one comparison instead of a chain
-        known = nw.col("province").is_in(list(values))
-        return nw.when(known).then(nw.lit(next(iter(values.values()))))
+    """A column holding ``value(policy)`` of each row's province (null for an unknown one).
+    Needs the column ``_with_province_index`` adds."""
+    values = [value(policy) for policy in policies.values()]
+    province = nw.col(_PROVINCE)
+    if len(set(values)) == 1:  # one value: one test instead of a chain
+        return nw.when(~province.is_null()).then(nw.lit(values[0]))
     expr: Any = nw
-    for province, v in values.items():
-        expr = expr.when(nw.col("province") == province).then(nw.lit(v))
+    for i, v in enumerate(values):
+        expr = expr.when(province == i).then(nw.lit(v))
     return cast(nw.Expr, expr.otherwise(None))
 
 
@@ -271,13 +290,13 @@ def _income_flags(lf: nw.LazyFrame[Any], policies: Mapping[str, RulePolicy]) -> 
 
 
 def _guarantee_flags(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    failed = [(g, nw.col(f"{g}_ok") == False) for g in GUARANTEES]  # noqa: E712 (null stays null)
-    any_failed = failed[0][1].fill_null(False)
-    for _, flag in failed[1:]:
-        any_failed = any_failed | flag.fill_null(False)
+    failed = [
+        (nw.col(f"{g}_ok") == False).fill_null(False).alias(f"failed_{g}")  # noqa: E712
+        for g in GUARANTEES
+    ]
     return lf.with_columns(
-        any_failed.alias("guarantee_failure"),
-        _codes(failed).alias("guarantees_failed"),
+        *failed,
+        nw.any_horizontal(*failed, ignore_nulls=True).alias("guarantee_failure"),
         nw.all_horizontal(
             *(nw.col(f"{g}_ok").is_null() for g in GUARANTEES), ignore_nulls=False
         ).alias("not_assessed"),
@@ -303,14 +322,11 @@ def _category(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     return lf.with_columns(poor.alias("registered_poor"), category.alias("category"))
 
 
-def _risk_types(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+def _risk_flags(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+    """``risk_<type>`` for every risk type (read only for categorised households)."""
     collapse = nw.col("income_collapse")
     wage_drop = nw.col("wage_drop_fen").fill_null(0)
     business_drop = nw.col("business_drop_fen").fill_null(0)
-
-    def failed(g: str) -> nw.Expr:
-        return (nw.col(f"{g}_ok") == False).fill_null(False)  # noqa: E712
-
     medical_items = nw.col("medical_fen").fill_null(0) + nw.col("rehabilitation_fen").fill_null(0)
     other_rigid = [nw.col(c).fill_null(0) for c in ("education_fen", "disaster_fen")]
     medical_largest = (
@@ -318,34 +334,31 @@ def _risk_types(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
     )
     # A spending item explains the risk only when the spending is a shock, not in every year.
     shock = nw.col("rigid_shock")
-    risks = [
-        ("illness", (nw.col("members_ill") > 0) | (shock & medical_largest) | failed("medical")),
-        ("disability", nw.col("members_disabled") > 0),
-        ("schooling", (shock & _largest_rigid("education_fen")) | failed("education")),
-        ("natural_disaster", shock & _largest_rigid("disaster_fen")),
-        ("industry_failure", collapse & (business_drop > 0) & (business_drop >= wage_drop)),
-        ("unstable_employment", collapse & (wage_drop > 0) & (wage_drop > business_drop)),
-        ("lack_of_labour", nw.col("labour_members") == 0),
-        ("housing_safety", failed("housing")),
-        ("water_safety", failed("water")),
-    ]
-    categorised = ~nw.col("category").is_null()
-    return lf.with_columns(
-        nw.when(categorised).then(_codes(risks)).otherwise(nw.lit("")).alias("risk_types")
-    )
+    risks = {
+        "illness": (nw.col("members_ill") > 0) | (shock & medical_largest) | _failed("medical"),
+        "disability": nw.col("members_disabled") > 0,
+        "schooling": (shock & _largest_rigid("education_fen")) | _failed("education"),
+        "natural_disaster": shock & _largest_rigid("disaster_fen"),
+        "industry_failure": collapse & (business_drop > 0) & (business_drop >= wage_drop),
+        "unstable_employment": collapse & (wage_drop > 0) & (wage_drop > business_drop),
+        "lack_of_labour": nw.col("labour_members") == 0,
+        "housing_safety": _failed("housing"),
+        "water_safety": _failed("water"),
+    }
+    return lf.with_columns(*(flag.alias(f"risk_{name}") for name, flag in risks.items()))
+
+
+def _failed(guarantee: str) -> nw.Expr:
+    return nw.col(f"failed_{guarantee}")
 
 
 def _elimination(lf: nw.LazyFrame[Any], policies: Mapping[str, RulePolicy]) -> nw.LazyFrame[Any]:
     months = _per_province(policies, lambda p: p.min_stable_months)
     defer = _per_province(policies, lambda p: p.defer_for_no_labour)
-    blockers = [
-        ("income_missing", nw.col("income_missing")),
-        ("income_below_threshold", nw.col("below_threshold")),
-        ("rigid_spending", nw.col("rigid_shock")),
-        ("guarantee_failure", nw.col("guarantee_failure")),
-        ("too_recent", (nw.col("case_months").fill_null(0) < months)),
-    ]
-    blocked = nw.any_horizontal(*(flag for _, flag in blockers), ignore_nulls=True)
+    lf = lf.with_columns((nw.col("case_months").fill_null(0) < months).alias("too_recent"))
+    blocked = nw.any_horizontal(
+        *(nw.col(flag) for _, flag in ELIMINATION_BLOCKERS), ignore_nulls=True
+    )
     open_case = nw.col("case_open").fill_null(False)
     result = (
         nw.when(~open_case)
@@ -356,49 +369,78 @@ def _elimination(lf: nw.LazyFrame[Any], policies: Mapping[str, RulePolicy]) -> n
         .then(nw.lit("deferred_no_labour"))
         .otherwise(nw.lit("eligible"))
     )
-    return lf.with_columns(
-        result.alias("elimination"),
-        nw.when(open_case)
-        .then(_codes(blockers))
-        .otherwise(nw.lit(""))
-        .alias("elimination_reasons"),
-    )
+    return lf.with_columns(result.alias("elimination"))
 
 
 def _exit_check(lf: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
-    problems = [
-        ("income_missing", nw.col("income_missing")),
-        ("income_below_line", nw.col("below_line")),
-        ("guarantees_not_assessed", nw.col("not_assessed")),
-        ("guarantee_failure", nw.col("guarantee_failure")),
-    ]
-    blocked = nw.any_horizontal(*(flag for _, flag in problems), ignore_nulls=True)
+    blocked = nw.any_horizontal(*(nw.col(flag) for _, flag in EXIT_PROBLEMS), ignore_nulls=True)
     poor = nw.col("registered_poor")
-    return lf.with_columns(
-        nw.when(poor).then(~blocked).otherwise(None).alias("exit_ok"),
-        nw.when(poor).then(_codes(problems)).otherwise(nw.lit("")).alias("exit_reasons"),
-    )
+    return lf.with_columns(nw.when(poor).then(~blocked).otherwise(None).alias("exit_ok"))
 
 
-def evaluate(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
-    """Flags, category, risk types, alert, elimination and exit check for every household."""
+# Each list of codes: (its column, the row condition for it, [(code, boolean column), …]).
+REASONS = [
+    ("income_below_threshold", "below_threshold"),
+    ("guarantee_failure", "guarantee_failure"),
+    ("rigid_spending_shock", "rigid_shock"),
+    ("income_collapse", "income_collapse"),
+]
+ELIMINATION_BLOCKERS = [
+    ("income_missing", "income_missing"),
+    ("income_below_threshold", "below_threshold"),
+    ("rigid_spending", "rigid_shock"),
+    ("guarantee_failure", "guarantee_failure"),
+    ("too_recent", "too_recent"),
+]
+EXIT_PROBLEMS = [
+    ("income_missing", "income_missing"),
+    ("income_below_line", "below_line"),
+    ("guarantees_not_assessed", "not_assessed"),
+    ("guarantee_failure", "guarantee_failure"),
+]
+CODE_COLUMNS: list[tuple[str, nw.Expr | None, list[tuple[str, str]]]] = [
+    ("reasons", None, REASONS),
+    ("guarantees_failed", None, [(g, f"failed_{g}") for g in GUARANTEES]),
+    ("risk_types", ~nw.col("category").is_null(), [(r, f"risk_{r}") for r in RISK_TYPES]),
+    ("elimination_reasons", nw.col("case_open").fill_null(False), ELIMINATION_BLOCKERS),
+    ("exit_reasons", nw.col("registered_poor"), EXIT_PROBLEMS),
+]
+
+
+def flags(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
+    """Every flag (boolean columns), the category, the elimination outcome and the exit test,
+    without the code lists: ``with_codes`` adds those, to the rows that need them."""
     if not policies:
         raise ValueError("no policy given: name the rules in force for each province")
     lf, eager = _lazy(facts)
+    lf = _with_province_index(lf, policies)
     lf = _guarantee_flags(_income_flags(lf, policies))
-    lf = _risk_types(_category(lf))
+    lf = _risk_flags(_category(lf))
     lf = _exit_check(_elimination(lf, policies))
-    reasons = [
-        ("income_below_threshold", nw.col("below_threshold")),
-        ("guarantee_failure", nw.col("guarantee_failure")),
-        ("rigid_spending_shock", nw.col("rigid_shock")),
-        ("income_collapse", nw.col("income_collapse")),
-    ]
     lf = lf.with_columns(
-        _codes(reasons).alias("reasons"),
         (~nw.col("category").is_null() & ~nw.col("case_open").fill_null(False)).alias("alert"),
     )
-    return _finish(lf, eager)
+    return _finish(lf.drop(_PROVINCE), eager)
+
+
+def with_codes(flagged: Any) -> Any:
+    """The code lists, comma-separated, from the flags: ``reasons``, ``guarantees_failed``,
+    ``risk_types`` (categorised rows), ``elimination_reasons`` (open cases), ``exit_reasons``
+    (registered poor); '' where none. Cheap on the few rows a run keeps, costly on all."""
+    lf, eager = _lazy(flagged)
+    columns = []
+    for name, condition, codes in CODE_COLUMNS:
+        text = _codes([(code, nw.col(flag)) for code, flag in codes])
+        if condition is not None:
+            text = nw.when(condition).then(text).otherwise(nw.lit(""))
+        columns.append(text.alias(name))
+    return _finish(lf.with_columns(*columns), eager)
+
+
+def evaluate(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
+    """Flags, category, risk types, alert, elimination and exit check for every household, with
+    the code lists (``with_codes(flags(facts, policies))``)."""
+    return with_codes(flags(facts, policies))
 
 
 def incidence(facts: Any, policies: Mapping[str, RulePolicy], *, by: Sequence[str]) -> Any:
@@ -413,7 +455,8 @@ def incidence(facts: Any, policies: Mapping[str, RulePolicy], *, by: Sequence[st
     persons = nw.col("size").cast(nw.Int64())
     poor = nw.col("status").is_in(POOR_STATUSES)
     grouped = (
-        lf.with_columns(
+        _with_province_index(lf, policies)
+        .with_columns(
             _per_province(policies, lambda p: int(p.max_incidence * common)).alias("__max")
         )
         .group_by(*by)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.scopes import scope_for
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
+from bangfu.engine import rules
 from bangfu.engine.policy import RULE_KEYS
 from bangfu.monitoring.models import MonitoringRun, RunResult
 from bangfu.monitoring.reading import read_registry
@@ -138,8 +139,8 @@ def what_if(*, user: Any, year: int, region_code: str, overrides: dict[str, Any]
     changes = _overrides(overrides)
     frames = read_registry(year, region_code, timezone.localdate())
     provinces = sorted(frames.households["province"].unique().to_list())
-    now = evaluate(frames, year, policies_for(year, provinces))
-    then = evaluate(frames, year, policies_for(year, provinces, changes))
+    now = rules.with_codes(evaluate(frames, year, policies_for(year, provinces)))
+    then = rules.with_codes(evaluate(frames, year, policies_for(year, provinces, changes)))
     joined = now.select(
         "household_id",
         pl.col("category").alias("before"),

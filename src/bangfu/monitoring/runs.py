@@ -129,17 +129,18 @@ def policies_for(
 def evaluate(
     frames: RegistryFrames, year: int, policies: Mapping[str, RulePolicy], engine: str = "polars"
 ) -> pl.DataFrame:
-    """The rules' output for every household of the frames (Polars, or Spark in local mode)."""
+    """The rules' flags for every household of the frames (Polars, or Spark in local mode);
+    without the code lists, which ``rules.with_codes`` adds to the rows a run keeps."""
     inputs = {k: v.lazy() for k, v in frames.as_dict().items()}
     if engine == "spark":
         from bangfu.engine.spark import spark_frames, to_polars
 
         inputs = spark_frames(frames.as_dict())
         facts = rules.household_facts(**inputs, year=year)
-        spark_out: pl.DataFrame = to_polars(rules.evaluate(facts, policies))
+        spark_out: pl.DataFrame = to_polars(rules.flags(facts, policies))
         return spark_out.sort("household_id")
     facts = rules.household_facts(**inputs, year=year)
-    result = rules.evaluate(facts, policies).collect()
+    result = rules.flags(facts, policies).collect()
     assert isinstance(result, pl.DataFrame)
     return result
 
@@ -245,14 +246,14 @@ def _write(
     policies: Mapping[str, RulePolicy],
     today: date,
 ) -> dict[str, Any]:
-    kept = _kept(out, previous).with_columns(
+    kept = rules.with_codes(_kept(out, previous)).with_columns(
         pl.col("category").fill_null(""), pl.col("elimination").fill_null("")
     )
     columns = ["household_id", "village", *RESULT_FIELDS]
     fields = ["household_id", "village_code", *RESULT_FIELDS.values()]
     rows = ((run.pk, *row) for row in kept.select(columns).iter_rows())
     insert_rows(RunResult, ["run_id", *fields], rows)
-    raised, updated = _alerts(run, out.filter(pl.col("alert")), policies, today)
+    raised, updated = _alerts(run, kept.filter(pl.col("alert")), policies, today)
     counts = _counts(out) | {"alerts_new": raised, "alerts_updated": updated}
     return {"counts": counts, "by_county": by_county(out)}
 
