@@ -86,6 +86,7 @@ from typing import Any, cast
 
 import narwhals as nw
 
+from bangfu.engine.frames import finish, lazy
 from bangfu.engine.policy import RulePolicy
 
 __all__ = [
@@ -138,17 +139,6 @@ def to_fen(amount: Decimal) -> int:
     return int(fen)
 
 
-def _lazy(frame: Any) -> tuple[nw.LazyFrame[Any], bool]:
-    nw_frame = nw.from_native(frame)
-    if isinstance(nw_frame, nw.DataFrame):
-        return nw_frame.lazy(), True
-    return nw_frame, False
-
-
-def _finish(result: nw.LazyFrame[Any], eager: bool) -> Any:
-    return result.collect().to_native() if eager else result.to_native()
-
-
 # ---------------------------------------------------------------------------- facts
 
 
@@ -156,10 +146,10 @@ def household_facts(
     households: Any, members: Any, incomes: Any, guarantees: Any, *, year: int
 ) -> Any:
     """One row per household with everything the rules read (see the module docstring)."""
-    hh, eager = _lazy(households)
-    people = _lazy(members)[0]
-    money = _lazy(incomes)[0]
-    checks = _lazy(guarantees)[0]
+    hh, eager = lazy(households)
+    people = lazy(members)[0]
+    money = lazy(incomes)[0]
+    checks = lazy(guarantees)[0]
     member_counts = people.group_by("household_id").agg(
         nw.col("health").is_in(ILL).cast(nw.Int64()).sum().alias("members_ill"),
         (nw.col("disability_grade").fill_null("") != "")
@@ -184,7 +174,7 @@ def household_facts(
             *(nw.col(c).fill_null(0) for c in ("members_ill", "members_disabled", "labour_members"))
         )
     )
-    return _finish(facts, eager)
+    return finish(facts, eager)
 
 
 # ---------------------------------------------------------------------------- policy constants
@@ -412,7 +402,7 @@ def flags(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
     without the code lists: ``with_codes`` adds those, to the rows that need them."""
     if not policies:
         raise ValueError("no policy given: name the rules in force for each province")
-    lf, eager = _lazy(facts)
+    lf, eager = lazy(facts)
     lf = _with_province_index(lf, policies)
     lf = _guarantee_flags(_income_flags(lf, policies))
     lf = _risk_flags(_category(lf))
@@ -420,21 +410,21 @@ def flags(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
     lf = lf.with_columns(
         (~nw.col("category").is_null() & ~nw.col("case_open").fill_null(False)).alias("alert"),
     )
-    return _finish(lf.drop(_PROVINCE), eager)
+    return finish(lf.drop(_PROVINCE), eager)
 
 
 def with_codes(flagged: Any) -> Any:
     """The code lists, comma-separated, from the flags: ``reasons``, ``guarantees_failed``,
     ``risk_types`` (categorised rows), ``elimination_reasons`` (open cases), ``exit_reasons``
     (registered poor); '' where none. Cheap on the few rows a run keeps, costly on all."""
-    lf, eager = _lazy(flagged)
+    lf, eager = lazy(flagged)
     columns = []
     for name, condition, codes in CODE_COLUMNS:
         text = _codes([(code, nw.col(flag)) for code, flag in codes])
         if condition is not None:
             text = nw.when(condition).then(text).otherwise(nw.lit(""))
         columns.append(text.alias(name))
-    return _finish(lf.with_columns(*columns), eager)
+    return finish(lf.with_columns(*columns), eager)
 
 
 def evaluate(facts: Any, policies: Mapping[str, RulePolicy]) -> Any:
@@ -450,7 +440,7 @@ def incidence(facts: Any, policies: Mapping[str, RulePolicy], *, by: Sequence[st
     group passes iff poor persons × L < maximum × persons. A group spanning provinces with
     different maxima is judged by the strictest.
     """
-    lf, eager = _lazy(facts)
+    lf, eager = lazy(facts)
     common = lcm(*(p.max_incidence.denominator for p in policies.values()))
     persons = nw.col("size").cast(nw.Int64())
     poor = nw.col("status").is_in(POOR_STATUSES)
@@ -468,7 +458,7 @@ def incidence(facts: Any, policies: Mapping[str, RulePolicy], *, by: Sequence[st
             nw.col("__max").min().alias("__max"),
         )
     )
-    return _finish(
+    return finish(
         grouped.with_columns(
             (nw.col("poor_persons") / nw.col("persons")).alias("incidence"),
             (nw.col("__max").cast(nw.Float64()) / common).alias("max_incidence"),

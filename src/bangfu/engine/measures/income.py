@@ -119,6 +119,7 @@ import narwhals as nw
 from narwhals.typing import IntoFrameT
 
 from bangfu.engine.columns import spark_safe
+from bangfu.engine.frames import finish, lazy
 
 __all__ = [
     "TheilDecomposition",
@@ -179,20 +180,6 @@ def _check_columns(income: str, by: Sequence[str], *others: str | None) -> None:
     names = [income, *by, *(o for o in others if o is not None)]
     if len(set(names)) != len(names):
         raise ValueError(f"income, group and weight columns must be distinct: {names}")
-
-
-def _lazy(frame: Any) -> tuple[nw.LazyFrame[Any], bool]:
-    """The frame as a Narwhals LazyFrame, and whether the caller gave an eager frame."""
-    nw_frame = nw.from_native(frame)
-    if isinstance(nw_frame, nw.DataFrame):
-        return nw_frame.lazy(), True
-    return nw_frame, False
-
-
-def _finish(result: nw.LazyFrame[Any], eager: bool) -> Any:
-    if eager:
-        return result.collect().to_native()
-    return result.to_native()
 
 
 def _weighted_rows(
@@ -264,7 +251,7 @@ def income_measures(
     by = _names(by)
     _check_columns(income, by, size, weight)
     _check_params(lines, alphas, atkinson)
-    lf, eager = _lazy(frame)
+    lf, eager = lazy(frame)
     lf, names = spark_safe(lf)
     result = _income_plan(
         lf,
@@ -276,7 +263,7 @@ def income_measures(
         weight=names.optional(weight),
         atkinson=atkinson,
     )
-    return _finish(names.restore(result), eager)  # type: ignore[no-any-return]
+    return finish(names.restore(result), eager)  # type: ignore[no-any-return]
 
 
 def _income_plan(
@@ -406,7 +393,7 @@ def theil_decomposition(
     if not by:
         raise ValueError("by: give the columns that form the subgroups")
     _check_columns(income, [*over, *by], size, weight)
-    lf, eager = _lazy(frame)
+    lf, eager = lazy(frame)
     lf, names = spark_safe(lf)
     totals, groups = _theil_plans(
         lf,
@@ -417,8 +404,8 @@ def theil_decomposition(
         weight=names.optional(weight),
     )
     return TheilDecomposition(
-        totals=_finish(names.restore(totals), eager),
-        groups=_finish(names.restore(groups), eager),
+        totals=finish(names.restore(totals), eager),
+        groups=finish(names.restore(groups), eager),
     )
 
 

@@ -750,4 +750,3 @@ def mpi_levels(
             grouped = sums.select(*totals)
         out.append(cast(IntoFrameT, mpi_finish(grouped.to_native(), spec, by=level)))
     return out
-
