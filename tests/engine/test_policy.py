@@ -32,26 +32,44 @@ def test_values_are_typed_exactly():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('year = 2021\n[monitoring]\nthreshhold = { value = "1", source = "x" }',
-         "unknown parameter 'monitoring.threshhold'"),
+        (
+            'year = 2021\n[monitoring]\nthreshhold = { value = "1", source = "x" }',
+            "unknown parameter 'monitoring.threshhold'",
+        ),
         ('year = 2021\n[monitoring]\nthreshold = { value = "-1", source = "x" }', "is not a money"),
-        ('year = 2021\n[monitoring]\nthreshold = { value = "abc", source = "x" }', "is not a money"),
+        (
+            'year = 2021\n[monitoring]\nthreshold = { value = "abc", source = "x" }',
+            "is not a money",
+        ),
         ('year = 2021\n[monitoring]\nthreshold = { value = "6000" }', "needs its source"),
-        ('year = 2021\n[monitoring]\nthreshold = { value = "6000", source = "x", '
-         'confidence = "sure" }', "confidence must be one of"),
-        ('year = 2021\n[monitoring]\nthreshold = { value = "1", source = "x", unit = "yuan" }',
-         "unknown field(s) unit"),
-        ('year = 2021\n[monitoring]\nincome_definition = { value = "gross", source = "x" }',
-         "choose one of net, after_rigid"),
-        ('year = 2021\n[risk_elimination]\nmin_stable_months = { value = 6.5, source = "x" }',
-         "is not a int"),
-        ('year = 2021\n[risk_elimination]\ndefer_for_no_labour = { value = "yes", source = "x" }',
-         "is not a bool"),
-        ('year = 2021\n[monitoring]\nincome_drop_share = { value = true, source = "x" }',
-         "is not a share"),
+        (
+            'year = 2021\n[monitoring]\nthreshold = { value = "6000", source = "x", '
+            'confidence = "sure" }',
+            "confidence must be one of",
+        ),
+        (
+            'year = 2021\n[monitoring]\nthreshold = { value = "1", source = "x", unit = "yuan" }',
+            "unknown field(s) unit",
+        ),
+        (
+            'year = 2021\n[monitoring]\nincome_definition = { value = "gross", source = "x" }',
+            "choose one of net, after_rigid",
+        ),
+        (
+            'year = 2021\n[risk_elimination]\nmin_stable_months = { value = 6.5, source = "x" }',
+            "is not a int",
+        ),
+        (
+            'year = 2021\n[risk_elimination]\ndefer_for_no_labour = { value = "yes", source = "x" }',
+            "is not a bool",
+        ),
+        (
+            'year = 2021\n[monitoring]\nincome_drop_share = { value = true, source = "x" }',
+            "is not a share",
+        ),
         ('year = "2021"', "'year' must be given"),
         ('year = 2021\nprovince = "Yunnan"', "is not a province code"),
-        ('year = 2021\n[monitoring]\nthreshold = 6000', "write { value = …"),
+        ("year = 2021\n[monitoring]\nthreshold = 6000", "write { value = …"),
         ("year = ", "not valid TOML"),
     ],
 )
@@ -111,8 +129,11 @@ def test_shipped_files_carry_the_known_values_with_sources():
     described = yunnan.described()
     assert described["monitoring.threshold"]["value"] == "6000"
     assert described["region.west"] == {
-        "value": True, "year": 2000, "province": "53",
-        "source": described["region.west"]["source"], "confidence": "confirmed",
+        "value": True,
+        "year": 2000,
+        "province": "53",
+        "source": described["region.west"]["source"],
+        "confidence": "confirmed",
     }
     assert policy.resolve(shipped, "poverty_line.current", 2015, "53").value == 2855
 

@@ -270,7 +270,9 @@ def test_each_province_is_judged_by_its_own_policy():
 def test_income_after_rigid_spending_when_the_policy_says_so():
     row = income(1, pc=7000, after_rigid_pc_fen="5500")
     net = evaluate([household(1)], [row])
-    after = evaluate([household(1)], [row], policies={"53": _policy(income_definition="after_rigid")})
+    after = evaluate(
+        [household(1)], [row], policies={"53": _policy(income_definition="after_rigid")}
+    )
     assert not net[1]["below_threshold"]
     assert after[1]["below_threshold"] and after[1]["income_fen"] == 550000
 
@@ -298,28 +300,43 @@ def _villages(sizes_and_poor: list[tuple[str, str, int, int]]) -> pl.DataFrame:
     for village, province, persons, poor in sizes_and_poor:
         for i in range(persons):
             rows.append(
-                {"village": village, "province": province, "size": 1,
-                 "status": "registered" if i < poor else "exited"}
+                {
+                    "village": village,
+                    "province": province,
+                    "size": 1,
+                    "status": "registered" if i < poor else "exited",
+                }
             )
     return pl.DataFrame(rows)
 
 
 def test_incidence_below_the_maximum_is_strict_and_exact():
-    facts = _villages([("A", "53", 100, 3), ("B", "53", 100, 2), ("C", "31", 100, 2),
-                       ("D", "31", 100, 1), ("E", "31", 3, 0)])
+    facts = _villages(
+        [
+            ("A", "53", 100, 3),
+            ("B", "53", 100, 2),
+            ("C", "31", 100, 2),
+            ("D", "31", 100, 1),
+            ("E", "31", 3, 0),
+        ]
+    )
     policies = {"53": _policy(), "31": _policy("31", max_incidence=Fraction(2, 100))}
     got = {r["village"]: r for r in rules.incidence(facts, policies, by=["village"]).to_dicts()}
     assert got["A"]["incidence"] == pytest.approx(0.03) and got["A"]["exit_ok"] is False
     assert got["B"]["exit_ok"] is True and got["B"]["max_incidence"] == pytest.approx(0.03)
     assert got["C"]["exit_ok"] is False and got["D"]["exit_ok"] is True  # 2 % is not < 2 %
     assert (got["A"]["persons"], got["A"]["poor_persons"], got["A"]["poor_households"]) == (
-        100, 3, 3)
+        100,
+        3,
+        3,
+    )
     assert got["E"]["poor_persons"] == 0 and got["E"]["exit_ok"] is True
 
 
 def test_incidence_of_a_group_across_provinces_uses_the_strictest_maximum():
     facts = _villages([("A", "53", 100, 2), ("C", "31", 100, 2)]).with_columns(
-        pl.lit("all").alias("nation"))
+        pl.lit("all").alias("nation")
+    )
     policies = {"53": _policy(), "31": _policy("31", max_incidence=Fraction(1, 50))}
     (row,) = rules.incidence(facts, policies, by=["nation"]).to_dicts()
     assert row["incidence"] == pytest.approx(0.02) and row["exit_ok"] is False
