@@ -409,3 +409,21 @@ def test_a_run_on_spark_writes_what_a_run_on_polars_writes(world, spark_session)
     refreshed = {"alerts_new": 0, "alerts_updated": 0}
     assert on_spark.summary["counts"] | refreshed == on_polars.summary["counts"] | refreshed
     assert on_spark.summary["counts"]["alerts_updated"] == on_polars.summary["counts"]["alerts_new"]
+
+
+def test_a_malformed_region_filter_is_named_not_a_crash(world, client_for):
+    monitor(world["admin"])
+    page = client_for("menghai-county").get(
+        "/monitoring/", {"region": "abc"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="alert-filter-error"' in html and "5328221062079001" in html
+
+
+def test_the_run_page_shows_only_the_counties_in_view(world, client_for):
+    run = monitor(world["admin"], region=None)
+    menghai = client_for("menghai-county").get(f"/monitoring/runs/{run.pk}/").content.decode()
+    mangshi = client_for("mangshi-county").get(f"/monitoring/runs/{run.pk}/").content.decode()
+    assert 'data-county="532822000000"' in menghai
+    assert 'data-county="532822000000"' not in mangshi

@@ -42,7 +42,7 @@ class AlertOut(Schema):
             id=a.pk,
             household_id=a.household_id,
             household_no=a.household.household_no,
-            village_code=a.village.code,
+            village_code=a.household.village.code,
             category=a.category,
             reasons=[r for r in a.reasons.split(",") if r],
             risk_types=list(a.risk_types),

@@ -18,6 +18,7 @@ from bangfu.monitoring.models import MonitoringRun, RunResult
 from bangfu.monitoring.reading import read_registry
 from bangfu.monitoring.runs import by_county, evaluate, policies_for
 from bangfu.registry.models import Household
+from bangfu.registry.selectors import household_list
 
 SHOWN = 500  # households listed per side; the counts are always complete
 
@@ -53,8 +54,8 @@ def run_get(*, user: Any, pk: int) -> MonitoringRun:
 
 
 def _households(user: Any, ids: list[int]) -> dict[int, Household]:
-    visible = Household.objects.filter(scope_for(user, "view").q("village__code"), pk__in=ids)
-    return {h.pk: h for h in visible.select_related("village")}
+    """The households among ``ids`` that the user may see (the registry's scoped selector)."""
+    return {h.pk: h for h in household_list(user=user).filter(pk__in=ids)}
 
 
 def _changes(user: Any, rows: list[dict[str, Any]]) -> tuple[list[Change], int]:

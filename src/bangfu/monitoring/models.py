@@ -69,7 +69,6 @@ class RunResult(models.Model):
 
     run = models.ForeignKey(MonitoringRun, on_delete=models.CASCADE, related_name="results")
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
-    village_code = models.CharField(max_length=15)
     category = models.CharField(max_length=20, choices=Category.choices, blank=True)
     reasons = models.CharField(max_length=200, blank=True)
     risk_types = models.CharField(max_length=300, blank=True)
@@ -89,7 +88,6 @@ class RunResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "household"], name="result_once_per_run")
         ]
-        indexes = [models.Index(fields=["run", "village_code"], name="result_run_village")]
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.household_id}: {self.category or '-'}"
@@ -107,8 +105,9 @@ OPEN_ALERT_STATUSES = (AlertStatus.OPEN, AlertStatus.ASSIGNED, AlertStatus.VERIF
 
 
 class Alert(models.Model):
+    # Scoped through the household's village (never a copy of it: a household that moves
+    # takes its alerts and cases to the staff of its new village).
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="alerts")
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="raised")
     last_run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="+")
     still_flagged = models.BooleanField(_("flagged by the latest run"), default=True)
@@ -142,7 +141,7 @@ class Alert(models.Model):
                 name="one_open_alert_per_household",
             )
         ]
-        indexes = [models.Index(fields=["status", "village"], name="alert_status_village")]
+        indexes = [models.Index(fields=["status", "due_on"], name="alert_status_due")]
 
     def __str__(self) -> str:
         return f"alert {self.pk} {self.household_id} {self.category}"
@@ -171,7 +170,6 @@ class Case(models.Model):
     """A monitoring object (监测对象). The household's registry record stays as it is."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="cases")
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     alert = models.OneToOneField(Alert, null=True, blank=True, on_delete=models.PROTECT)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     risk_types = models.JSONField(_("risk types"), default=list)

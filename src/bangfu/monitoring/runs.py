@@ -249,8 +249,8 @@ def _write(
     kept = rules.with_codes(_kept(out, previous)).with_columns(
         pl.col("category").fill_null(""), pl.col("elimination").fill_null("")
     )
-    columns = ["household_id", "village", *RESULT_FIELDS]
-    fields = ["household_id", "village_code", *RESULT_FIELDS.values()]
+    columns = ["household_id", *RESULT_FIELDS]
+    fields = ["household_id", *RESULT_FIELDS.values()]
     rows = ((run.pk, *row) for row in kept.select(columns).iter_rows())
     insert_rows(RunResult, ["run_id", *fields], rows)
     raised, updated = _alerts(run, kept.filter(pl.col("alert")), policies, today)
@@ -313,7 +313,6 @@ def _alert_values(row: dict[str, Any]) -> dict[str, Any]:
 ALERT_FIELDS = ("category", "reasons", "risk_types", "values")
 NEW_ALERT_FIELDS = [
     "household_id",
-    "village_id",
     "run_id",
     "last_run_id",
     "still_flagged",
@@ -348,10 +347,8 @@ def _alerts(
     """
     waiting = Alert.objects.filter(status__in=OPEN_ALERT_STATUSES)
     if run.region is not None:
-        waiting = waiting.filter(RegionScope.of([run.region.code]).q("village__code"))
+        waiting = waiting.filter(RegionScope.of([run.region.code]).q("household__village__code"))
     current = {row[1]: row for row in waiting.values_list("pk", "household_id", *ALERT_FIELDS)}
-    codes = flagged["village"].unique().to_list()
-    villages = dict(Region.objects.filter(code__in=codes).values_list("code", "pk"))
     new, still, changed = [], [], {}
     for row in flagged.iter_rows(named=True):
         fields = _alert_fields(row)
@@ -361,7 +358,6 @@ def _alerts(
             new.append(
                 (
                     row["household_id"],
-                    villages[row["village"]],
                     run.pk,
                     run.pk,
                     True,

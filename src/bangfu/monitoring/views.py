@@ -85,11 +85,14 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect("monitoring-run", pk=run.pk)
 
 
-def _run_context(run: MonitoringRun) -> dict[str, Any]:
+def _run_context(run: MonitoringRun, user: Any) -> dict[str, Any]:
+    """The run's figures; the county table only for the counties the user may see (a run's
+    totals are aggregates of the whole run and are shown to every signed-in user)."""
     summary = run.summary or {}
     counties = summary.get("counties", {})
     by_county = summary.get("by_county", {})
-    codes = sorted(set(counties) | set(by_county))
+    scope = scope_for(user, "view")
+    codes = sorted(c for c in set(counties) | set(by_county) if scope.covers(c))
     names = _names(codes)
     rows = [
         {
@@ -113,7 +116,7 @@ def _run_context(run: MonitoringRun) -> dict[str, Any]:
 @refusals_as_http
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = compare.run_get(user=request.user, pk=pk)
-    context = _run_context(run) | {
+    context = _run_context(run, request.user) | {
         "others": MonitoringRun.objects.filter(status=RunStatus.DONE).exclude(pk=run.pk)[:20],
     }
     return render(request, "monitoring/run_detail.html", context)
@@ -123,7 +126,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_as_http
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     run = compare.run_get(user=request.user, pk=pk)
-    context = _run_context(run)
+    context = _run_context(run, request.user)
     response = render(request, "monitoring/_run_status.html", context)
     if context["finished"] and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # the whole page: county table and rules appear too
@@ -158,8 +161,12 @@ def _alert_filters(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
-    filters = _alert_filters(request)
-    alerts = worklist.alert_list(user=request.user, **filters)
+    filters, error = _alert_filters(request), None
+    try:
+        alerts = worklist.alert_list(user=request.user, **filters)
+    except BangfuError as refusal:  # a malformed region code: say so, list without it
+        error, filters["region_code"] = refusal, ""
+        alerts = worklist.alert_list(user=request.user, **filters)
     total = alerts.count()
     today = timezone.localdate()
     context = {
@@ -170,6 +177,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "statuses": AlertStatus.choices,
         "categories": Category.choices,
         "query": request.GET.urlencode(),
+        "error": error,
     }
     return render(request, "monitoring/alert_list.html", context)
 
@@ -191,6 +199,7 @@ def _alert_columns() -> list[Column]:
 
 
 @login_required
+@refusals_as_http
 def alert_export(request: HttpRequest) -> FileResponse:
     alerts = worklist.alert_list(user=request.user, **_alert_filters(request))
     today = timezone.localdate()
@@ -199,7 +208,7 @@ def alert_export(request: HttpRequest) -> FileResponse:
         (
             a.household.household_no,
             a.household.head_name,
-            a.village.name_zh,
+            a.household.village.name_zh,
             a.get_category_display(),
             "、".join(_reason_label(r) for r in a.reasons.split(",") if r),
             "、".join(risk_labels.label(r) for r in a.risk_types),
@@ -221,7 +230,7 @@ def _reason_label(code: str) -> str:
 def _assignees(alert: Any) -> list[Any]:
     """Active users who may edit the alert's village (the only ones it can be given to)."""
     users = User.objects.filter(is_active=True).order_by("username")
-    return [u for u in users if scope_for(u, "capture").covers(alert.village.code)]
+    return [u for u in users if scope_for(u, "capture").covers(alert.household.village.code)]
 
 
 def _alert_step(request: HttpRequest, pk: int) -> Any:
@@ -295,7 +304,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "risk_choices": risk_list.choices(),
         "assignees": _assignees(alert) if alert.status in OPEN_ALERT_STATUSES else [],
         "categories": Category.choices,
-        "may_capture": scope_for(request.user, "capture").covers(alert.village.code),
+        "may_capture": scope_for(request.user, "capture").covers(alert.household.village.code),
         "error": error,
         "today": timezone.localdate().isoformat(),
         "history": object_history(obj=alert)[:50],
@@ -357,7 +366,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "result": worklist.latest_result(case),
         "risk_types": [risk_list.label(c) for c in case.risk_types],
         "modes": EliminationMode.choices,
-        "may_capture": scope_for(request.user, "capture").covers(case.village.code),
+        "may_capture": scope_for(request.user, "capture").covers(case.household.village.code),
         "error": error,
         "today": timezone.localdate().isoformat(),
         "history": object_history(obj=case)[:50],

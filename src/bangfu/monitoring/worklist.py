@@ -42,8 +42,11 @@ from bangfu.monitoring.models import (
     RunResult,
     RunStatus,
 )
+from bangfu.regions.scope import RegionScope
 from bangfu.registry.codelists import code_list
 from bangfu.registry.policy import rule_policy
+
+VILLAGE_CODE = "household__village__code"  # alerts and cases: their household's village
 
 # ---------------------------------------------------------------------------- reads
 
@@ -57,7 +60,7 @@ def alert_list(
     overdue: bool = False,
 ) -> QuerySet[Alert]:
     """Alerts in the user's view scope. ``status`` "waiting" = not yet decided."""
-    alerts = Alert.objects.filter(scope_for(user, "view").q("village__code"))
+    alerts = Alert.objects.filter(scope_for(user, "view").q(VILLAGE_CODE))
     if status == "waiting":
         alerts = alerts.filter(status__in=OPEN_ALERT_STATUSES)
     elif status:
@@ -65,12 +68,10 @@ def alert_list(
     if category:
         alerts = alerts.filter(category=category)
     if region_code:
-        from bangfu.regions.scope import RegionScope
-
-        alerts = alerts.filter(RegionScope.of([region_code]).q("village__code"))
+        alerts = alerts.filter(RegionScope.of([region_code]).q(VILLAGE_CODE))
     if overdue:
         alerts = alerts.filter(status__in=OPEN_ALERT_STATUSES, due_on__lt=timezone.localdate())
-    return alerts.select_related("household", "village", "assignee").order_by("due_on", "pk")
+    return alerts.select_related("household__village", "assignee").order_by("due_on", "pk")
 
 
 def alert_get(*, user: Any, pk: int) -> Alert:
@@ -81,12 +82,12 @@ def alert_get(*, user: Any, pk: int) -> Alert:
 
 
 def case_list(*, user: Any, status: str = "open") -> QuerySet[Case]:
-    cases = Case.objects.filter(scope_for(user, "view").q("village__code"))
+    cases = Case.objects.filter(scope_for(user, "view").q(VILLAGE_CODE))
     if status == "open":
         cases = cases.filter(status__in=OPEN_CASE_STATUSES)
     elif status:
         cases = cases.filter(status=status)
-    return cases.select_related("household", "village").order_by("-admitted_on", "pk")
+    return cases.select_related("household__village").order_by("-admitted_on", "pk")
 
 
 def case_get(*, user: Any, pk: int) -> Case:
@@ -136,16 +137,16 @@ def _step(actor: Any, obj: Any, allowed: tuple[str, ...], reason: str) -> dict[s
                 status=obj.get_status_display(), step=reason
             ),
         )
-    _capture(actor, obj.village.code)
+    _capture(actor, obj.household.village.code)
     return snapshot(obj)
 
 
 def _lock_alert(pk: int) -> Alert:
-    return Alert.objects.select_for_update().select_related("village", "household").get(pk=pk)
+    return Alert.objects.select_for_update().select_related("household__village").get(pk=pk)
 
 
 def _lock_case(pk: int) -> Case:
-    return Case.objects.select_for_update().select_related("village", "household").get(pk=pk)
+    return Case.objects.select_for_update().select_related("household__village").get(pk=pk)
 
 
 # ---------------------------------------------------------------------------- alert steps
@@ -155,7 +156,7 @@ def _lock_case(pk: int) -> Case:
 def alert_assign(*, actor: Any, pk: int, assignee: Any) -> Alert:
     alert = _lock_alert(pk)
     before = _step(actor, alert, (AlertStatus.OPEN, AlertStatus.ASSIGNED), "assign")
-    if assignee is None or not scope_for(assignee, "capture").covers(alert.village.code):
+    if assignee is None or not scope_for(assignee, "capture").covers(alert.household.village.code):
         raise _refuse(
             ErrorCode.VALIDATION_ERROR,
             _("The assignee must be able to edit households of this village."),
@@ -230,10 +231,9 @@ def alert_admit(*, actor: Any, pk: int, category: str, risk_types: list[str]) ->
     if Case.objects.filter(household=alert.household_id, status__in=OPEN_CASE_STATUSES).exists():
         raise _refuse(ErrorCode.ALERT_TRANSITION_INVALID, _("The household already has a case."))
     today = timezone.localdate()
-    policy = rule_policy(alert.run.year, alert.village.code)
+    policy = rule_policy(alert.run.year, alert.household.village.code)
     case = Case(
         household=alert.household,
-        village=alert.village,
         alert=alert,
         category=category,
         risk_types=codes,
