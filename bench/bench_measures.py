@@ -59,7 +59,7 @@ from typing import Any
 import polars as pl
 
 from measures_data import INDICATORS, POVERTY_LINE, SEED, write_parquet
-from reporting import emit  # bench/reporting.py (the script's folder is on sys.path)
+from reporting import emit, target_lines  # bench/reporting.py (the script's folder is on sys.path)
 
 NAME = "measures.peers"
 
@@ -125,9 +125,7 @@ def income_plans(frame: Any, *, weighted: bool = True) -> list[Any]:
 
     persons: dict[str, str] = {"size": "size", "weight": "weight"} if weighted else {}
     return [
-        income_measures(
-            frame, income="income", lines=[POVERTY_LINE], by=by, atkinson=(), **persons
-        )
+        income_measures(frame, income="income", lines=[POVERTY_LINE], by=by, atkinson=(), **persons)
         for by in LEVELS.values()
     ]
 
@@ -1209,12 +1207,7 @@ def report_lines(result: dict[str, Any]) -> list[str]:
     for problem in result["problems"]:
         lines.append(f"   DISAGREEMENT: {problem}")
     lines.append("")
-    for t in result["targets"]:
-        verdict = "target met" if t["met"] else "TARGET MISSED"
-        if t.get("informational"):
-            verdict = "(for reference, " + ("met" if t["met"] else "missed") + ")"
-        value = f"{t['value']:.2f} {t['unit']}"
-        lines.append(f"   {verdict}: {t['what']} = {value} (target {t['target']})")
+    lines += target_lines(result["targets"])
     return lines
 
 

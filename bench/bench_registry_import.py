@@ -47,7 +47,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reporting import emit, sqlite_env  # bench/reporting.py (the script's folder is on sys.path)
+from reporting import (
+    emit,
+    sqlite_env,
+    target_lines,
+)  # bench/reporting.py (the script's folder is on sys.path)
 
 NAME = "registry.import"
 TITLE = "Household import (national 26-column layout) into SQLite: Bangfu vs django-import-export"
@@ -1043,12 +1047,7 @@ def report_lines(result: dict[str, Any]) -> list[str]:
     for key, value in result["ratios"].items():
         lines.append(f"     {key:<30} {value:8.1f}")
     lines.append("")
-    for t in result["targets"]:
-        verdict = "target met" if t["met"] else "TARGET MISSED"
-        if t.get("informational"):
-            verdict = "(for reference, " + ("met" if t["met"] else "missed") + ")"
-        value = f"{t['value']:,.0f}" if t["unit"] == "households/s" else f"{t['value']:.2f}"
-        lines.append(f"   {verdict}: {t['what']} = {value} {t['unit']} (target {t['target']})")
+    lines += target_lines(result["targets"])
     return lines
 
 

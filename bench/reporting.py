@@ -37,3 +37,16 @@ def sqlite_env(var_dir: Path, data_key: str, **extra: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def target_lines(targets: list[dict[str, Any]]) -> list[str]:
+    """One line per target: "target met" / "TARGET MISSED", or "(for reference, …)" for an
+    informational one; households/s as whole numbers, everything else to two decimals."""
+    lines = []
+    for t in targets:
+        verdict = "target met" if t["met"] else "TARGET MISSED"
+        if t.get("informational"):
+            verdict = "(for reference, " + ("met" if t["met"] else "missed") + ")"
+        value = f"{t['value']:,.0f}" if t["unit"] == "households/s" else f"{t['value']:.2f}"
+        lines.append(f"   {verdict}: {t['what']} = {value} {t['unit']} (target {t['target']})")
+    return lines
