@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+
+from bangfu.audit.services import save_with_history, snapshot
 from bangfu.engine import policy as engine_policy
 from bangfu.engine.guarantees import GuaranteeParams
 from bangfu.engine.policy import MissingParameter, Parameter, RulePolicy
@@ -22,6 +25,7 @@ __all__ = [
     "MissingParameter",
     "guarantee_params",
     "parameter",
+    "parameters_load",
     "rule_policy",
     "shipped_parameters",
 ]
@@ -32,19 +36,41 @@ def _db_code(province: str) -> str:
     return province[:2].ljust(12, "0") if province else ""
 
 
+def _row(p: Parameter) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "year": p.year,
+        "province_code": _db_code(p.province),
+        "value": p.as_json(),
+        "source": p.source,
+        "confidence": p.confidence,
+    }
+
+
 def shipped_parameters() -> list[dict[str, Any]]:
     """The shipped files' parameters as table rows."""
-    return [
-        {
-            "key": p.key,
-            "year": p.year,
-            "province_code": _db_code(p.province),
-            "value": p.as_json(),
-            "source": p.source,
-            "confidence": p.confidence,
-        }
-        for p in engine_policy.shipped()
-    ]
+    return [_row(p) for p in engine_policy.shipped()]
+
+
+@transaction.atomic
+def parameters_load(*, actor: Any, params: list[Parameter], reason: str = "") -> tuple[int, int]:
+    """Add a deployment's own parameters (from policy files checked by the engine) to the
+    table, or bring the rows of the same key, year and province up to date; every change is
+    in the audit log. Returns (created, updated). A shipped row changed here is put back by the
+    next ``migrate``: give a province's own value its own row (its province and year) instead."""
+    created = updated = 0
+    for p in params:
+        row = _row(p)
+        current = PolicyParameter.objects.filter(
+            key=p.key, year=p.year, province_code=row["province_code"]
+        ).first()
+        before = snapshot(current) if current else None
+        target = current or PolicyParameter()
+        for name, value in row.items():
+            setattr(target, name, value)
+        if save_with_history(actor=actor, obj=target, before=before, reason=reason):
+            created, updated = (created + 1, updated) if before is None else (created, updated + 1)
+    return created, updated
 
 
 def _parameters(keys: Any = None) -> list[Parameter]:
