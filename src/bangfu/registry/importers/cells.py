@@ -36,7 +36,7 @@ from bangfu.registry.importers.layouts import (
     STATUS_LABELS_ZH,
     Col,
 )
-from bangfu.registry.importers.sources import _MOJIBAKE
+from bangfu.registry.importers.sources import MOJIBAKE
 from bangfu.registry.models import HouseholdStatus
 
 # --- cells --------------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def _encoding_damage(text: str) -> None:
                 "original file, saved as .xlsx or as CSV UTF-8."
             ),
         )
-    if _MOJIBAKE.search(text):
+    if MOJIBAKE.search(text):
         raise CellError(
             ErrorCode.IMPORT_ENCODING,
             _(

@@ -307,7 +307,7 @@ _ALL_SPELLINGS = {
 _BANGFU_ONLY = {header_key(s) for c in BANGFU.columns for s in c.spellings()} - {
     header_key(s) for c in NATIONAL.columns for s in c.spellings()
 }
-_MOJIBAKE = re.compile("[\u00c0-\u00ff][\u0080-\u00ff]")
+MOJIBAKE = re.compile("[\u00c0-\u00ff][\u0080-\u00ff]")
 
 
 def find_header(rows: Sequence[tuple[int, Cells]], forced: str | None) -> Header:
