@@ -127,3 +127,21 @@ def test_passwords_are_hashed_with_argon2(settings: Any) -> None:
     user.set_password("a-long-enough-password")
     assert user.password.startswith("argon2$")
     assert user.check_password("a-long-enough-password")
+
+
+def test_batch_commands_keep_freed_memory_and_others_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bangfu.cli import BATCH_ALLOCATOR, batch_allocator
+
+    ((name, value),) = BATCH_ALLOCATOR.items()
+    monkeypatch.delenv(name, raising=False)
+    batch_allocator(["serve"])
+    assert name not in os.environ
+    batch_allocator([])
+    assert name not in os.environ
+    batch_allocator(["monitor", "--year", "2025"])
+    assert os.environ[name] == value
+    monkeypatch.setenv(name, "dirty_decay_ms:1000")  # an operator's own setting wins
+    batch_allocator(["measure"])
+    assert os.environ[name] == "dirty_decay_ms:1000"

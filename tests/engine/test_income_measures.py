@@ -302,6 +302,25 @@ def test_row_order_and_ties_do_not_matter() -> None:
             assert close(ra[name], rb[name]), name
 
 
+def test_weighted_ties_give_the_mean_difference_gini_in_any_order() -> None:
+    """Tied incomes with different weights are ranked row by row, not merged: the Gini must
+    still be the weighted mean-difference form, exactly, whichever tied row comes first."""
+    rng = random.Random(11)
+    incomes = [rng.choice([0, 1000, 2500, 4000]) for _ in range(60)]
+    sizes = [rng.randint(1, 6) for _ in range(60)]
+    pairs = list(zip(incomes, sizes, strict=True))
+    W = sum(sizes)
+    Y = sum(y * w for y, w in pairs)
+    expected = Fraction(
+        sum(wi * wj * abs(yi - yj) for yi, wi in pairs for yj, wj in pairs), 2 * W * Y
+    )
+    frame = pl.DataFrame({"y": [float(y) for y in incomes], "size": sizes})
+    for seed in range(4):
+        shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        out = income_measures(shuffled, income="y", lines=[3000], size="size")
+        assert out["gini"][0] == pytest.approx(float(expected), rel=1e-13), seed
+
+
 def test_a_single_group_column_may_be_given_as_a_string() -> None:
     frame = pl.DataFrame({"village": ["a", "b"], "y": [1.0, 2.0]})
     out = income_measures(frame, income="y", lines=[1.5], by="village")

@@ -46,9 +46,7 @@ def test_a_bad_file_is_refused_naming_it_and_nothing_is_written(db, tmp_path: Pa
     bad = tmp_path / "bad.toml"
     bad.write_text('year = 2026\n[monitoring]\nthreshhold = { value = "1", source = "x" }\n')
     before = PolicyParameter.objects.count()
-    with pytest.raises(
-        CommandError, match=r"bad\.toml: monitoring\.threshhold: unknown parameter"
-    ):
+    with pytest.raises(CommandError, match=r"bad\.toml: monitoring\.threshhold: unknown parameter"):
         _run("load", str(good), str(bad))
     assert PolicyParameter.objects.count() == before
 

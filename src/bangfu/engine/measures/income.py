@@ -62,9 +62,12 @@ W = Σ w_i, Y = Σ w_i y_i, μ = Y / W, z a poverty line, Q = Σ_{y_i<z} w_i.
   group, W_k the weight at y_k, F_k = Σ_{l≤k} W_l / W, C_k = Σ_{l≤k} W_l y_l, L_k = C_k / Y
   (Brown's formula; Haughton and Khandker 2009, ch. 6). Equivalently
   G = 1 − Σ_k W_k (2C_k − W_k y_k) / (W·Y) = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 W² μ), the
-  mean-difference form; for unweighted data (1/(2n²μ)) Σ_i Σ_j |y_i − y_j|. Rows of equal
-  income are merged before ranking, so the result does not depend on how ties are ordered
-  (nor on whether a backend's running sum counts ties as peers).
+  mean-difference form; for unweighted data (1/(2n²μ)) Σ_i Σ_j |y_i − y_j|.
+  Ties: the rows are ranked without merging equal incomes, the running sum C_i counting row
+  by row (a ROWS frame on Spark, a sort then a running sum on Polars). The result does not
+  depend on how tied rows are ordered: for m rows of income y and weights w_1…w_m after a
+  running sum c, Σ_i w_i (2C_i − w_i y) = 2c·ΣW + y·(Σw)², exactly the term of the merged
+  row (weight Σw). (A running sum that counted ties as peers would not give this.)
 * Theil T, GE(1): T = (1/W) Σ w_i (y_i/μ) ln(y_i/μ) = Σ w_i y_i ln y_i / Y − ln μ.
 * Theil L, mean log deviation, GE(0): L = (1/W) Σ w_i ln(μ/y_i) = ln μ − Σ w_i ln y_i / W.
 * Atkinson (Atkinson 1970, JET 2(3)): A_ε = 1 − ξ_ε/μ with the equally distributed
@@ -280,14 +283,11 @@ def _income_plan(
     """``income_measures`` as a lazy plan, on columns that the backend can name."""
     decimal_column = isinstance(lf.collect_schema()[income], nw.Decimal)
 
-    # 1. Person weights; rows of equal income within a group merged (ties handled once).
-    # The row count is Int64 from the start: Polars counts in UInt32, which a sum could
-    # overflow.
-    dist = (
-        _weighted_rows(lf, income, size, weight)
-        .group_by(*by, income)
-        .agg(nw.col(_W).sum(), nw.len().cast(nw.Int64()).alias(_N))
-        .with_columns(nw.col(income).cast(nw.Float64()).alias(_Y))
+    # 1. Person weights. Rows of equal income are not merged: the Gini and Sen sums
+    # Σ w_i (2C_i − w_i y_i) come out the same whatever order tied rows take (see
+    # "Ties" in the module docstring), and merging them cost a hash group-by per level.
+    dist = _weighted_rows(lf, income, size, weight).with_columns(
+        nw.lit(1, nw.Int64()).alias(_N), nw.col(income).cast(nw.Float64()).alias(_Y)
     )
 
     # 2. Per-row terms.
