@@ -231,3 +231,28 @@ def test_pairing_lists_show_only_pairings_that_concern_the_user(
         assert seen == {("310117000000", "532800000000"), ("310117000000", "532822000000")}
     page = client_for(username).get("/pairings/").content.decode()
     assert ("定日县" in page) == (username in {"admin", "auditor", "songjiang-office"})
+
+
+def test_users_who_may_capture_agree_with_each_users_scope(users: dict[str, Any]) -> None:
+    """The one-query list of users a village's work can be given to equals asking every
+    user's capture scope, for regions at every level and users of every role."""
+    from bangfu.accounts.models import Role, User
+    from bangfu.accounts.scopes import scope_for, users_who_may_capture
+
+    inactive = User.objects.create(username="gone-village", role=Role.VILLAGE, is_active=False)
+    inactive.capture_regions.set(users["nabing-village"].capture_regions.all())
+    codes = {part for parts in TARGETS.values() for part in parts.values()}
+    for code in sorted(codes):
+        expected = {
+            u.username
+            for u in User.objects.all()
+            if u.is_active and scope_for(u, "capture").covers(code)
+        }
+        assert {u.username for u in users_who_may_capture(code)} == expected, code
+    assert "gone-village" not in {u.username for u in users_who_may_capture("532822106207")}
+    assert {u.username for u in users_who_may_capture("532822106207")} >= {
+        "admin",
+        "menghai-county",
+        "menga-township",
+        "nabing-village",
+    }

@@ -352,6 +352,10 @@ def test_alert_page_steps_and_errors_name_the_field(world, client_for, users):
     )
     assert page.status_code == 302 and "/monitoring/cases/" in page["Location"]
     assert client.get(page["Location"]).status_code == 200
+    # The alert's history names each step in the reader's language.
+    history = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已分派预警" in history and "已入户核实预警" in history and "预警已纳入监测" in history
+    assert "alert assigned" not in history
 
 
 def test_run_button_is_for_administrators(world, client_for):

@@ -34,3 +34,18 @@ def test_compiled_catalogue_is_up_to_date() -> None:
     compiled = {e.msgid: e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo")))}
     source = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.msgstr}
     assert compiled.items() >= source.items(), "run `make messages` to recompile the .mo"
+
+
+def test_system_reasons_in_history_read_in_the_reader_language() -> None:
+    from django.utils import translation
+
+    from bangfu.web.templatetags.bangfu import history_reason
+
+    with translation.override("zh-hans"):
+        assert history_reason("alert assigned") == "已分派预警"
+        assert history_reason("objection: 邻居说收入不实") == "异议: 邻居说收入不实"
+        assert history_reason("户主本人申请") == "户主本人申请"  # people's words as written
+        assert history_reason("rang twice: x") == "rang twice: x"  # an unknown head stays
+        assert history_reason("") == ""
+    with translation.override("en"):
+        assert history_reason("alert assigned") == "alert assigned"

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 from bangfu.accounts.models import User
 from bangfu.audit.models import AuditAction
@@ -33,5 +34,5 @@ class UserAdmin(DjangoUserAdmin[User]):
             obj=obj,
             before=before,
             after=snapshot(obj),
-            reason="admin",
+            reason=gettext_noop("admin"),
         )

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from bangfu.accounts.models import Role
-from bangfu.regions.codes import significant_prefix
+from django.db.models import Q, QuerySet
+
+from bangfu.accounts.models import Role, User
+from bangfu.regions.codes import ancestor_codes, significant_prefix
 from bangfu.regions.models import Pairing
 from bangfu.regions.scope import RegionScope
 
@@ -46,6 +48,17 @@ def _compute(user: Any, purpose: Purpose) -> RegionScope:
     if user.role == Role.EAST_OFFICE:
         view = view.union(RegionScope.of(_paired_west_codes(capture)))
     return view
+
+
+def users_who_may_capture(code: str) -> QuerySet[Any]:
+    """Active users whose capture scope covers the region ``code``, in one query: the rules of
+    ``_compute`` for ``capture`` (administrators everything, auditors nothing, everyone else
+    the subtrees of their capture regions), so a county's worklist need not compute every
+    user's scope."""
+    roots = [code, *ancestor_codes(code)]
+    everything = Q(is_superuser=True) | Q(role=Role.ADMIN)
+    own = ~Q(role=Role.AUDITOR) & Q(capture_regions__code__in=roots)
+    return User.objects.filter(everything | own, is_active=True).distinct()
 
 
 def _paired_west_codes(own: RegionScope) -> list[str]:

@@ -22,6 +22,7 @@ import polars as pl
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bangfu.accounts.models import Role
 from bangfu.audit.models import AuditAction
@@ -201,7 +202,7 @@ def _execute(run: MonitoringRun, report: Progress) -> None:
             action=AuditAction.ACTION,
             obj=run,
             after={"year": run.year, "input_hash": frames.input_hash, **summary["counts"]},
-            reason="monitoring run",
+            reason=gettext_noop("monitoring run"),
         )
 
 

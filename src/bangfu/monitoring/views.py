@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bangfu.accounts.models import User
-from bangfu.accounts.scopes import home_code, scope_for
+from bangfu.accounts.scopes import home_code, scope_for, users_who_may_capture
 from bangfu.audit.selectors import object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column
@@ -229,8 +229,7 @@ def _reason_label(code: str) -> str:
 
 def _assignees(alert: Any) -> list[Any]:
     """Active users who may edit the alert's village (the only ones it can be given to)."""
-    users = User.objects.filter(is_active=True).order_by("username")
-    return [u for u in users if scope_for(u, "capture").covers(alert.household.village.code)]
+    return list(users_who_may_capture(alert.household.village.code).order_by("username"))
 
 
 def _alert_step(request: HttpRequest, pk: int) -> Any:

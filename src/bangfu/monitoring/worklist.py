@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bangfu.accounts.models import Role
 from bangfu.accounts.scopes import scope_for
@@ -164,7 +165,7 @@ def alert_assign(*, actor: Any, pk: int, assignee: Any) -> Alert:
         )
     alert.assignee, alert.assigned_on = assignee, timezone.localdate()
     alert.status = AlertStatus.ASSIGNED
-    save_with_history(actor=actor, obj=alert, before=before, reason="alert assigned")
+    save_with_history(actor=actor, obj=alert, before=before, reason=gettext_noop("alert assigned"))
     return alert
 
 
@@ -195,7 +196,9 @@ def alert_verify(*, actor: Any, pk: int, visit: Visit) -> Alert:
         visit.consent,
     )
     alert.status = AlertStatus.VERIFIED
-    save_with_history(actor=actor, obj=alert, before=before, reason="alert verified at home")
+    save_with_history(
+        actor=actor, obj=alert, before=before, reason=gettext_noop("alert verified at home")
+    )
     return alert
 
 
@@ -241,9 +244,11 @@ def alert_admit(*, actor: Any, pk: int, category: str, risk_types: list[str]) ->
         admitted_by=actor,
         measure_due_on=today + timedelta(days=policy.measure_deadline_days),
     )
-    save_with_history(actor=actor, obj=case, before=None, reason="admitted as monitoring object")
+    save_with_history(
+        actor=actor, obj=case, before=None, reason=gettext_noop("admitted as monitoring object")
+    )
     alert.status, alert.decided_on, alert.decided_by = AlertStatus.ADMITTED, today, actor
-    save_with_history(actor=actor, obj=alert, before=before, reason="alert admitted")
+    save_with_history(actor=actor, obj=alert, before=before, reason=gettext_noop("alert admitted"))
     return case
 
 
@@ -255,7 +260,7 @@ def alert_dismiss(*, actor: Any, pk: int, reason: str) -> Alert:
         raise _refuse(ErrorCode.VALIDATION_ERROR, _("Give the reason for dismissal."), "reason")
     alert.status, alert.dismiss_reason = AlertStatus.DISMISSED, reason.strip()[:500]
     alert.decided_on, alert.decided_by = timezone.localdate(), actor
-    save_with_history(actor=actor, obj=alert, before=before, reason="alert dismissed")
+    save_with_history(actor=actor, obj=alert, before=before, reason=gettext_noop("alert dismissed"))
     return alert
 
 
@@ -281,7 +286,9 @@ def case_verify_elimination(*, actor: Any, pk: int, mode: str) -> Case:
             _("The latest run does not find the risk eliminated: {why}.").format(why=why),
         )
     case.status, case.elimination_mode = CaseStatus.ELIMINATION_VERIFIED, mode
-    save_with_history(actor=actor, obj=case, before=before, reason="elimination verified")
+    save_with_history(
+        actor=actor, obj=case, before=before, reason=gettext_noop("elimination verified")
+    )
     return case
 
 
@@ -294,7 +301,9 @@ def case_post(*, actor: Any, pk: int, start: date, end: date) -> Case:
             ErrorCode.WORKFLOW_POSTING_PERIOD, _("The posting must end after it starts."), "end"
         )
     case.status, case.posting_start, case.posting_end = CaseStatus.ELIMINATION_POSTED, start, end
-    save_with_history(actor=actor, obj=case, before=before, reason="elimination posted")
+    save_with_history(
+        actor=actor, obj=case, before=before, reason=gettext_noop("elimination posted")
+    )
     return case
 
 
@@ -307,7 +316,12 @@ def case_object(*, actor: Any, pk: int, reason: str) -> Case:
         raise _refuse(ErrorCode.VALIDATION_ERROR, _("Record the objection."), "reason")
     case.status, case.elimination_mode = CaseStatus.OPEN, ""
     case.posting_start = case.posting_end = None
-    save_with_history(actor=actor, obj=case, before=before, reason=f"objection: {reason.strip()}")
+    save_with_history(
+        actor=actor,
+        obj=case,
+        before=before,
+        reason=f"{gettext_noop('objection')}: {reason.strip()}",
+    )
     return case
 
 
@@ -325,5 +339,5 @@ def case_approve(*, actor: Any, pk: int) -> Case:
             _("The posting runs until {end}; approve after it.").format(end=case.posting_end),
         )
     case.status, case.eliminated_on = CaseStatus.ELIMINATED, today
-    save_with_history(actor=actor, obj=case, before=before, reason="risk eliminated")
+    save_with_history(actor=actor, obj=case, before=before, reason=gettext_noop("risk eliminated"))
     return case

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from bangfu.regions.codes import parse_level
 from bangfu.regions.models import Pairing, Region
@@ -103,7 +104,7 @@ def load_regions(*, actor: Any, regions: list[RegionIn]) -> LoadResult:
             view=everything,
             region=region,
             changes=changes,
-            reason="reference data",
+            reason=gettext_noop("reference data"),
         )
         result.updated += 1
     return result

@@ -1,4 +1,5 @@
-"""Template helpers: region names in the active language, audit changes for people."""
+"""Template helpers: region names in the active language, audit changes and reasons for
+people."""
 
 from __future__ import annotations
 
@@ -35,6 +36,20 @@ def audit_changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
         label = str(field.verbose_name) if field is not None else attname
         rows.append((label, _shown(field, before), _shown(field, after)))
     return rows
+
+
+@register.filter
+def history_reason(reason: str) -> str:
+    """An audit entry's reason in the reader's language. The system writes its reasons as the
+    catalogue's English keys ("alert assigned", "objection: <what was said>"), so a record
+    reads the same whatever the writer's language; people's own words are shown as written."""
+    if not reason:
+        return ""
+    translated = _(reason)
+    if translated != reason:
+        return translated
+    head, sep, rest = reason.partition(": ")
+    return f"{_(head)}{sep}{rest}" if sep else reason
 
 
 def _model_of(label: str) -> type[Model] | None:
