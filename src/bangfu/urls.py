@@ -24,6 +24,7 @@ urlpatterns = [
     path("pairings/<int:pk>/", web.pairing_detail, name="pairing-detail"),
     path("households/", include("bangfu.registry.urls")),
     path("monitoring/", include("bangfu.monitoring.urls")),
+    path("assistance/", include("bangfu.assistance.urls")),
     path("audit/", web.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

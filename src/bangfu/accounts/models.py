@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     TOWNSHIP = "township", _("Township staff")
     VILLAGE = "village", _("Village staff")
     AUDITOR = "auditor", _("Auditor (read-only)")
+    HELPER = "helper", _("Helper (帮扶责任人)")
 
 
 class User(AbstractUser):

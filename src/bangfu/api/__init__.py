@@ -13,6 +13,7 @@ from bangfu.api.auth import BearerAuth
 from bangfu.api.auth import router as auth_router
 from bangfu.api.problems import install_problem_handlers
 from bangfu.api.regions import pairings_router, regions_router
+from bangfu.assistance.api import assistance_router
 from bangfu.monitoring.api import monitoring_router
 from bangfu.registry.api import households_router
 
@@ -33,3 +34,4 @@ api.add_router("/v1/regions", regions_router)
 api.add_router("/v1/pairings", pairings_router)
 api.add_router("/v1/households", households_router)
 api.add_router("/v1/monitoring", monitoring_router)
+api.add_router("/v1/assistance", assistance_router)

@@ -79,6 +79,21 @@ class ErrorCode(StrEnum):
     CASE_NOT_FOUND = "case_not_found"
     CASE_TRANSITION_INVALID = "case_transition_invalid"
     CASE_NOT_ELIGIBLE = "case_not_eligible"
+    # assistance (assistance/)
+    PARTNER_NOT_FOUND = "partner_not_found"
+    CAMPAIGN_NOT_FOUND = "campaign_not_found"
+    SOCIAL_PAIRING_NOT_FOUND = "social_pairing_not_found"
+    HELPER_NOT_FOUND = "helper_not_found"
+    ASSIGNMENT_CONFLICT = "assignment_conflict"
+    PLAN_NOT_FOUND = "plan_not_found"
+    MEASURE_NOT_FOUND = "measure_not_found"
+    MEASURE_TRANSITION_INVALID = "measure_transition_invalid"
+    VISIT_NOT_FOUND = "visit_not_found"
+    PHOTO_REJECTED = "photo_rejected"
+    DONATION_NOT_FOUND = "donation_not_found"
+    LEDGER_APPEND_ONLY = "ledger_append_only"
+    DONATION_REVERSAL_INVALID = "donation_reversal_invalid"
+    SECONDMENT_NOT_FOUND = "secondment_not_found"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
@@ -89,6 +104,20 @@ STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.MONITORING_RUN_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.ALERT_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ErrorCode.CASE_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.PARTNER_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.CAMPAIGN_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.SOCIAL_PAIRING_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.HELPER_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.PLAN_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.MEASURE_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.VISIT_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.DONATION_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.SECONDMENT_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.ASSIGNMENT_CONFLICT: HTTPStatus.CONFLICT,
+    ErrorCode.MEASURE_TRANSITION_INVALID: HTTPStatus.CONFLICT,
+    ErrorCode.DONATION_REVERSAL_INVALID: HTTPStatus.CONFLICT,
+    ErrorCode.LEDGER_APPEND_ONLY: HTTPStatus.FORBIDDEN,
+    ErrorCode.PHOTO_REJECTED: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.ALERT_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.CASE_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.ID_NUMBER_DUPLICATE: HTTPStatus.CONFLICT,

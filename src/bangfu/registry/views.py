@@ -62,6 +62,7 @@ from bangfu.registry.models import (
     IncomeRecord,
     Member,
 )
+from bangfu.registry.panels import household_panels
 from bangfu.registry.policy import MissingParameter, parameter
 from bangfu.registry.selectors import HouseholdFilter
 from bangfu.registry.services import (
@@ -473,6 +474,7 @@ def _detail_context(
         "steps": steps,
         "transition_form": transition_form if can_capture else None,
         "history": shown_history(object_history(obj=household)[:50], personal=personal),
+        "panels": household_panels(request, household),
     }
 
 

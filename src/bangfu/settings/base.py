@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "bangfu.accounts",
     "bangfu.registry",
     "bangfu.monitoring",
+    "bangfu.assistance",
     "bangfu.web",
     "bangfu.demo",
 ]
@@ -159,6 +160,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Uploaded import files, their progress and their reports (registry/tasks.py). `bangfu serve`
 # and every `bangfu db_worker` must see the same directory.
 BANGFU_IMPORT_DIR = Path(os.environ.get("BANGFU_IMPORT_DIR", VAR_DIR / "imports")).resolve()
+# Uploaded files kept for good (visit photos): outside the web root, served only through views
+# that check the reader's scope.
+BANGFU_MEDIA_DIR = Path(os.environ.get("BANGFU_MEDIA_DIR", VAR_DIR / "media")).resolve()
 
 LOGGING = {
     "version": 1,

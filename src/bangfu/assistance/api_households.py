@@ -1,0 +1,7 @@
+"""Assistance endpoints: households."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
