@@ -52,3 +52,24 @@ def test_pairings_filter_by_year(region: Any) -> None:
     assert in_2000 == {"540223000000"}  # only Songjiang ↔ Dingri (since 1995) was running
     touching = selectors.pairing_list(scope=ALL, region=region("532822106207"))
     assert {p.west.code for p in touching} == {"532800000000", "532822000000"}
+
+
+def test_q_any_keeps_an_unrestricted_scope_unrestricted(db: Any) -> None:
+    """``Q() | x`` is ``x`` in Django: OR-ing ``q`` results would turn "everything" into
+    "only x". ``q_any`` keeps every row for the unrestricted scope and ORs the fields else."""
+    from bangfu.regions.models import Pairing
+    from bangfu.regions.scope import RegionScope
+
+    everything = RegionScope.everything()
+    assert Pairing.objects.filter(everything.q_any("east__code", "west__code")).count() == (
+        Pairing.objects.count()
+    )
+    menghai = RegionScope.of(["532822000000"])
+    songjiang = RegionScope.of(["310117000000"])
+    by_west = set(Pairing.objects.filter(menghai.q("west__code")))
+    by_either = set(Pairing.objects.filter(menghai.q_any("east__code", "west__code")))
+    assert by_west and by_either == by_west
+    assert set(Pairing.objects.filter(songjiang.q_any("east__code", "west__code"))) == set(
+        Pairing.objects.filter(east__code="310117000000")
+    )
+    assert not Pairing.objects.filter(RegionScope.nothing().q_any("east__code", "west__code"))

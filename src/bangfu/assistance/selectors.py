@@ -13,9 +13,11 @@ what here; ``bangfu.accounts.scopes`` decides the regions).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from bangfu.accounts.scopes import Purpose, scope_for
@@ -26,12 +28,14 @@ from bangfu.assistance.models import (
     Helper,
     HouseholdPlan,
     Measure,
+    MeasureStatus,
     Partner,
     Secondment,
     SocialPairing,
     Visit,
 )
 from bangfu.core.errors import ErrorCode, not_found
+from bangfu.monitoring.models import OPEN_CASE_STATUSES, Case
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_list
 
@@ -111,21 +115,18 @@ def helpers_for(user: Any, purpose: Purpose = "view") -> QuerySet[Helper]:
     """Helpers working in the user's scope (a helper sees their own record)."""
     scope = scope_for(user, purpose)
     own = helper_of(user)
-    mine = Q(pk=own.pk) if own is not None and purpose == "view" else Q(pk__in=[])
-    return Helper.objects.filter(scope.q("region__code") | mine).select_related(
-        "region", "partner", "campaign", "user"
-    )
+    visible = scope.q("region__code")
+    if own is not None and purpose == "view" and not scope.unrestricted:
+        visible |= Q(pk=own.pk)
+    return Helper.objects.filter(visible).select_related("region", "partner", "campaign", "user")
 
 
 # ------------------------------------------------------------------- pairings, money, people
 
 
 def _pairing_q(user: Any, purpose: Purpose, prefix: str = "") -> Q:
-    scope = scope_for(user, purpose)
-    return (
-        scope.q(f"{prefix}west__code")
-        | scope.q(f"{prefix}partner__region__code")
-        | scope.q(f"{prefix}campaign__district__code")
+    return scope_for(user, purpose).q_any(
+        f"{prefix}west__code", f"{prefix}partner__region__code", f"{prefix}campaign__district__code"
     )
 
 
@@ -138,6 +139,8 @@ def pairings_for(user: Any, purpose: Purpose = "view") -> QuerySet[SocialPairing
 def campaigns_for(user: Any, purpose: Purpose = "view") -> QuerySet[Campaign]:
     """Campaigns of a district in scope, or with a pairing the user sees."""
     scope = scope_for(user, purpose)
+    if scope.unrestricted:
+        return Campaign.objects.select_related("district")
     with_pairing = pairings_for(user, purpose).filter(campaign__isnull=False)
     return Campaign.objects.filter(
         scope.q("district__code") | Q(pk__in=with_pairing.values("campaign"))
@@ -146,6 +149,8 @@ def campaigns_for(user: Any, purpose: Purpose = "view") -> QuerySet[Campaign]:
 
 def partners_for(user: Any, purpose: Purpose = "view") -> QuerySet[Partner]:
     scope = scope_for(user, purpose)
+    if scope.unrestricted:
+        return Partner.objects.select_related("region")
     with_pairing = pairings_for(user, purpose).values("partner")
     return Partner.objects.filter(scope.q("region__code") | Q(pk__in=with_pairing)).select_related(
         "region"
@@ -164,5 +169,62 @@ def donations_for(user: Any, purpose: Purpose = "view") -> QuerySet[DonationEntr
 def secondments_for(user: Any, purpose: Purpose = "view") -> QuerySet[Secondment]:
     scope = scope_for(user, purpose)
     return Secondment.objects.filter(
-        scope.q("pairing__east__code") | scope.q("pairing__west__code")
+        scope.q_any("pairing__east__code", "pairing__west__code")
     ).select_related("pairing__east", "pairing__west", "posting_region")
+
+
+# ---------------------------------------------------------------------------- what is overdue
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    """A current assignment with its visits: the last one and when the next is due."""
+
+    assignment: Assignment
+    last_visit: dt.date | None
+    due_on: dt.date
+    overdue: bool
+
+
+def assignment_rows(assignments: QuerySet[Assignment], today: dt.date) -> list[AssignmentRow]:
+    """Each assignment with the household's last visit since it began (by anyone: a visit by
+    village staff counts) and the next due date: the last visit (or the start) plus the
+    assignment's interval. Overdue when that date has passed."""
+    last = (
+        Visit.objects.filter(
+            household=OuterRef("household"), visited_on__gte=OuterRef("start_date")
+        )
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    rows = []
+    for a in assignments.annotate(last_visit=Subquery(last)):
+        base = a.last_visit or a.start_date
+        due = base + dt.timedelta(days=a.visit_every_days)
+        rows.append(AssignmentRow(a, a.last_visit, due, due < today))
+    return rows
+
+
+def current_assignments_for(user: Any) -> QuerySet[Assignment]:
+    return (
+        assignments_for(user)
+        .filter(end_date__isnull=True)
+        .order_by("household__village__code", "household__household_no")
+    )
+
+
+def cases_waiting_for_measure(user: Any, today: dt.date) -> QuerySet[Case]:
+    """Open monitoring cases of the user's households that have no measure yet (planned or
+    delivered) and whose deadline for one (``Case.measure_due_on``: one month after admission
+    by the policy) has passed."""
+    answered = Measure.objects.filter(case=OuterRef("pk")).exclude(status=MeasureStatus.CANCELLED)
+    return (
+        Case.objects.filter(
+            household__in=households_for(user).values("pk"),
+            status__in=OPEN_CASE_STATUSES,
+            measure_due_on__lt=today,
+        )
+        .exclude(Exists(answered))
+        .select_related("household__village")
+        .order_by("measure_due_on", "pk")
+    )

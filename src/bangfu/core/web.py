@@ -1,17 +1,21 @@
-"""Web helpers every app's views share: refusals as HTTP answers, spreadsheet downloads."""
+"""Web helpers every app's views share: refusals as HTTP answers, workflow steps taken from a
+form, dates from a form, spreadsheet downloads."""
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
-from bangfu.core.errors import BangfuError
+from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column, write_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,3 +48,30 @@ def xlsx_response(
     write_xlsx(buffer, sheet=sheet, columns=columns, rows=rows)
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def take_step(
+    request: HttpRequest, step: Callable[[HttpRequest, int], Any], pk: int
+) -> tuple[Any, BangfuError | None]:
+    """On a POST, the workflow step the form names: (its result, None) when taken, (None, the
+    refusal) when refused for a reason the page shows beside the form; 403/404 propagate."""
+    if request.method != "POST":
+        return None, None
+    try:
+        outcome = step(request, pk)
+    except BangfuError as refusal:
+        if refusal.status in (403, 404):
+            raise
+        return None, refusal
+    messages.success(request, _("Saved."))
+    return outcome, None
+
+
+def form_date(text: str | None, field: str) -> dt.date:
+    """A date typed into a form (YYYY-MM-DD, as ``<input type=date>`` sends it)."""
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise BangfuError(
+            ErrorCode.VALIDATION_ERROR, _("Give a date as YYYY-MM-DD."), field=field
+        ) from None

@@ -4,8 +4,6 @@ case pages with their workflow steps, and the what-if. Each view calls one servi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +20,7 @@ from bangfu.accounts.scopes import home_code, scope_for, users_who_may_capture
 from bangfu.audit.selectors import object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column
-from bangfu.core.web import refusals_as_http, xlsx_response
+from bangfu.core.web import form_date, refusals_as_http, take_step, xlsx_response
 from bangfu.monitoring import compare, labels, runs, worklist
 from bangfu.monitoring.models import (
     OPEN_ALERT_STATUSES,
@@ -239,7 +237,7 @@ def _alert_step(request: HttpRequest, pk: int) -> Any:
         return worklist.alert_assign(actor=request.user, pk=pk, assignee=assignee)
     if step == "verify":
         visit = worklist.Visit(
-            visited_on=_date(request.POST.get("visited_on"), "visited_on"),
+            visited_on=form_date(request.POST.get("visited_on"), "visited_on"),
             notes=request.POST.get("notes", ""),
             consent=request.POST.get("consent") == "on",
         )
@@ -258,38 +256,12 @@ def _alert_step(request: HttpRequest, pk: int) -> Any:
     raise BangfuError(ErrorCode.VALIDATION_ERROR, _("Unknown step."))
 
 
-def _date(text: str | None, field: str) -> date:
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR, _("Give a date as YYYY-MM-DD."), field=field
-        ) from None
-
-
-def _take_step(
-    request: HttpRequest, step: Callable[[HttpRequest, int], Any], pk: int
-) -> tuple[Any, BangfuError | None]:
-    """On a POST, the workflow step the form names: (its result, None) when taken, (None, the
-    refusal) when refused for a reason the page shows beside the form; 403/404 propagate."""
-    if request.method != "POST":
-        return None, None
-    try:
-        outcome = step(request, pk)
-    except BangfuError as refusal:
-        if refusal.status in (403, 404):
-            raise
-        return None, refusal
-    messages.success(request, _("Saved."))
-    return outcome, None
-
-
 @login_required
 @refusals_as_http
 @require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = worklist.alert_get(user=request.user, pk=pk)
-    outcome, error = _take_step(request, _alert_step, alert.pk)
+    outcome, error = take_step(request, _alert_step, alert.pk)
     if outcome is not None:
         if hasattr(outcome, "measure_due_on"):  # admitted: the new case
             return redirect("monitoring-case", pk=outcome.pk)
@@ -339,8 +311,8 @@ def _case_step(request: HttpRequest, pk: int) -> Any:
         return worklist.case_post(
             actor=request.user,
             pk=pk,
-            start=_date(request.POST.get("start"), "start"),
-            end=_date(request.POST.get("end"), "end"),
+            start=form_date(request.POST.get("start"), "start"),
+            end=form_date(request.POST.get("end"), "end"),
         )
     if step == "object":
         return worklist.case_object(
@@ -356,7 +328,7 @@ def _case_step(request: HttpRequest, pk: int) -> Any:
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = worklist.case_get(user=request.user, pk=pk)
-    outcome, error = _take_step(request, _case_step, case.pk)
+    outcome, error = take_step(request, _case_step, case.pk)
     if outcome is not None:
         return redirect("monitoring-case", pk=case.pk)
     risk_list = code_list("risk_type")

@@ -69,6 +69,14 @@ class RegionScope:
         ranges = [Q(**{f"{field}__range": prefix_bounds(p)}) for p in self.prefixes]
         return reduce(or_, ranges)
 
+    def q_any(self, *fields: str) -> Q:
+        """Rows whose region in any of ``fields`` is in scope. Use this rather than OR-ing
+        ``q`` results: the unrestricted scope's ``Q()`` vanishes in an OR (``Q() | x`` is
+        ``x``), which would turn "everything" into "only x"."""
+        if self.unrestricted:
+            return Q()
+        return reduce(or_, (self.q(field) for field in fields))
+
     def ancestor_codes(self) -> set[str]:
         """Codes strictly above the roots: regions whose pairings concern this scope too."""
         return {a for root in self.roots for a in ancestor_codes(root)}

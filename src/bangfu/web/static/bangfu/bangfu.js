@@ -17,3 +17,18 @@ document.addEventListener("htmx:afterSwap", (event) => {
     toggle.textContent = "▾";
   }
 });
+
+// "Use my location" on the visit form: the phone's position into the latitude and longitude
+// fields (optional; nothing is sent anywhere but with the form).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-locate]");
+  if (!button || !navigator.geolocation) return;
+  event.preventDefault();
+  const form = button.closest("form");
+  button.disabled = true;
+  navigator.geolocation.getCurrentPosition((position) => {
+    form.querySelector("[name=latitude]").value = position.coords.latitude.toFixed(6);
+    form.querySelector("[name=longitude]").value = position.coords.longitude.toFixed(6);
+    button.disabled = false;
+  }, () => { button.disabled = false; }, { enableHighAccuracy: true, timeout: 15000 });
+});
