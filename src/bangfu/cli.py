@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> None:
 
         rest = args[1:] if args[0] == "measure" else ["--help"]
         sys.exit(measure(rest))
+    if args[:1] and "-" in args[0] and not args[0].startswith("-"):
+        # Django names a command by its module: `bangfu import-donations` runs import_donations.
+        args[0] = args[0].replace("-", "_")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bangfu.settings.base")
     from django.core.management import execute_from_command_line
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.models import Role
 from bangfu.accounts.services import user_upsert
+from bangfu.assistance.demo import AssistanceDemo, assistance_demo_load
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.regions.reference import (
     LoadResult,
@@ -54,6 +55,7 @@ class DemoReport:
     users_created: int = 0
     users: list[DemoUser] = field(default_factory=list)
     households: DemoLoad | None = None
+    assistance: AssistanceDemo | None = None
 
 
 def require_demo_allowed() -> None:
@@ -69,16 +71,22 @@ def build_demo(
     seed: int = 2020,
     households: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    assistance: bool = False,
 ) -> DemoReport:
     """Load reference regions and pairings and the demo users (fixed reference data), then
     make the registry hold ``households`` generated households of this seed (see
     ``bangfu.registry.demo``: deterministic, and idempotent — households already loaded are
-    kept, only missing ones are added). ``households=0`` loads no households."""
+    kept, only missing ones are added). ``households=0`` loads no households. With
+    ``assistance``, add the seed's social pairing and secondments (``bangfu.assistance.demo``:
+    Fengxian's campaign, Qingpu's secondments; idempotent too). ``bangfu demo`` asks for it;
+    the test session's database leaves it out."""
     report = _build_reference(seed)
     if households:
         report.households = demo_households_load(
             seed=seed, households=households, progress=progress
         )
+    if assistance:
+        report.assistance = assistance_demo_load()
     return report
 
 

@@ -66,6 +66,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 households=options["households"],
                 progress=self._progress(options["households"]),
+                assistance=True,
             )
         except BangfuError as error:
             raise CommandError(f"{error.message} [{error.code}]") from error
@@ -94,6 +95,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {load.note}")
             if load.created:
                 self._monitor()
+        social = report.assistance
+        if social is not None:
+            villages = (
+                f", demo villages {social.villages_created}" if social.villages_created else ""
+            )
+            self.stdout.write(
+                f"Assistance created: partners {social.partners_created}, campaigns "
+                f"{social.campaigns_created}, social pairings {social.pairings_created}, "
+                f"secondments {social.secondments_created}{villages}."
+            )
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD})")
         for user in report.users:
             self.stdout.write(f"  {user.username:<18} {user.role.label}  {user.display_name}")
