@@ -322,3 +322,19 @@ def test_api(users: dict[str, Any], qingpu_dehong: Pairing, api_token: Any) -> N
         content_type="application/json",
     )
     assert wrong.status_code == 400 and wrong.json()["field"] == "posting_region"
+
+
+def test_a_county_sees_the_people_posted_to_it(users: dict[str, Any]) -> None:
+    """Qingpu's pairing is with Dehong Prefecture: Mangshi's staff see (and may record) the
+    people posted to Mangshi, not those posted to Lianghe or Yingjiang."""
+    from bangfu.assistance.selectors import secondments_for
+
+    assistance_demo_load()
+    mangshi = users["mangshi-county"]
+    seen = secondments_for(mangshi)
+    assert seen.exists()
+    assert {s.posting_region.code[:6] for s in seen} == {"533103"}
+    assert secondments_for(mangshi, "capture").count() == seen.count()
+    everyone = Secondment.objects.count()
+    assert secondments_for(users["qingpu-office"]).count() == everyone > seen.count()
+    assert not secondments_for(users["menghai-county"]).exists()

@@ -46,7 +46,11 @@ def test_monitor_twice_gives_identical_results(demo_db: Path):
     db = demo_db / "bangfu.sqlite3"
     assert _results(db, a["run"]) == _results(db, b["run"]) != []
     with sqlite3.connect(db) as conn:
-        (alerts,) = conn.execute("SELECT COUNT(*) FROM monitoring_alert").fetchone()
+        # (the demo admitted a few alerts as monitoring cases: those households have an open
+        # case now, so the runs do not alert on them again)
+        (alerts,) = conn.execute(
+            "SELECT COUNT(*) FROM monitoring_alert WHERE status != 'admitted'"
+        ).fetchone()
     assert alerts == a["counts"]["alert"]
 
 

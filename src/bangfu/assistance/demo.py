@@ -28,6 +28,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -133,6 +134,7 @@ class AssistanceDemo:
     campaigns_created: int = 0
     pairings_created: int = 0
     secondments_created: int = 0
+    donations_created: int = 0
 
 
 def _pairing(east: str, west: str) -> Pairing:
@@ -273,6 +275,72 @@ def _fengxian(report: AssistanceDemo) -> None:
         )
 
 
+# The seed: "individuals 6.099 million yuan, enterprises 10.918 million yuan in place".
+INDIVIDUAL_YUAN = Decimal("6099000.00")
+ENTERPRISE_YUAN = Decimal("10918000.00")
+INDIVIDUAL_DONORS = 120
+
+
+def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
+    """``parts`` amounts in whole hundreds of yuan (the last one in fen if need be) that add
+    up to ``total`` exactly."""
+    weights = [rng.randint(5, 30) for _ in range(parts)]
+    hundreds = [int(total / 100 * w / sum(weights)) * 100 for w in weights]
+    amounts = [Decimal(h) for h in hundreds]
+    amounts[-1] += total - sum(amounts)
+    return amounts
+
+
+def _donations(report: AssistanceDemo) -> None:
+    """Receipts reproducing the seed's totals: each enterprise's money to its village pairing,
+    the individuals' (千人联千户 volunteers) to the campaign. Recorded through the ledger."""
+    from bangfu.accounts.models import Role, User
+    from bangfu.assistance.donations import donation_record
+    from bangfu.assistance.models import DonationEntry, DonationForm, DonationKind, DonorType
+
+    campaign = Campaign.objects.filter(code=CAMPAIGN_CODE).first()
+    actor = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+    if campaign is None or actor is None or DonationEntry.objects.filter(campaign=campaign):
+        return
+    rng = random.Random(2020)  # noqa: S311 - demo figures, not secrets
+    enterprise = SocialPairing.objects.filter(
+        campaign=campaign, kind=SocialPairingKind.ENTERPRISE_VILLAGE
+    ).order_by("pk")
+    pairings = list(enterprise.select_related("partner"))
+    common: dict[str, Any] = {
+        "actor": actor,
+        "kind": DonationKind.RECEIPT,
+        "form": DonationForm.MONEY,
+    }
+    for i, (pairing, amount) in enumerate(
+        zip(pairings, _split(ENTERPRISE_YUAN, len(pairings), rng), strict=True)
+    ):
+        donation_record(
+            **common,
+            pairing=pairing,
+            donor_name=pairing.partner.name,
+            donor_type=DonorType.ENTERPRISE,
+            amount=amount,
+            receipt_no=f"FX-E-{i + 1:04d}",
+            entry_date=dt.date(2019, 1 + i % 12, 1 + i % 28),
+            note="演示数据",
+        )
+        report.donations_created += 1
+    taken: set[str] = set()
+    for i, amount in enumerate(_split(INDIVIDUAL_YUAN, INDIVIDUAL_DONORS, rng)):
+        donation_record(
+            **common,
+            campaign=campaign,
+            donor_name=_name(rng, taken) + DEMO,
+            donor_type=DonorType.INDIVIDUAL,
+            amount=amount,
+            receipt_no=f"FX-P-{i + 1:04d}",
+            entry_date=dt.date(2019, 1 + i % 12, 1 + i % 28),
+            note="千人联千户 个人捐款（演示数据）",
+        )
+        report.donations_created += 1
+
+
 def _name(rng: random.Random, taken: set[str]) -> str:
     while True:
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
@@ -318,10 +386,13 @@ def _qingpu(report: AssistanceDemo) -> None:
 
 
 @transaction.atomic
-def assistance_demo_load() -> AssistanceDemo:
-    """Add the campaign, partners, social pairings and secondments (see the module's
-    docstring); needs the reference regions and pairings. Returns what was created."""
+def assistance_demo_load(*, donations: bool = True) -> AssistanceDemo:
+    """Add the campaign, partners, social pairings, the ledger's receipts giving the seed's
+    totals (unless ``donations`` is false) and secondments (see the module's docstring);
+    needs the reference regions, pairings and users. Returns what was created."""
     report = AssistanceDemo()
     _fengxian(report)
+    if donations:
+        _donations(report)
     _qingpu(report)
     return report

@@ -26,7 +26,10 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from bangfu.audit.models import AppendOnlyModel
+from bangfu.core.errors import ErrorCode
 from bangfu.monitoring.models import Case
 from bangfu.regions.models import Pairing, Region
 from bangfu.registry.models import Household
@@ -150,8 +153,8 @@ class SocialPairing(models.Model):
         related_name="pairings",
     )
     sector = models.CharField(_("sector"), max_length=100, blank=True)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     committed_money = money(_("money committed (yuan)"), default=Decimal(0))
     committed_goods = models.CharField(_("goods committed"), max_length=300, blank=True)
     committed_goods_value = money(_("value of goods committed (yuan)"), default=Decimal(0))
@@ -252,8 +255,8 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="assistance_assignments",
     )
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     visit_every_days = models.PositiveSmallIntegerField(_("visit every (days)"))
     end_reason = models.CharField(_("reason for ending"), max_length=300, blank=True)
 
@@ -357,8 +360,8 @@ class Measure(models.Model):
     kind = models.CharField(_("measure"), max_length=24, choices=MeasureKind.choices)
     amount = money(_("amount planned (yuan)"), default=Decimal(0))
     funder = models.CharField(_("funder"), max_length=200, blank=True)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     expected_effect = models.CharField(_("expected effect"), max_length=300, blank=True)
     case = models.ForeignKey(
         Case,
@@ -481,15 +484,7 @@ class DonorType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class DonationEntryQuerySet(models.QuerySet["DonationEntry"]):
-    def update(self, **kwargs: Any) -> int:
-        raise TypeError("the donations ledger is append-only: reverse an entry instead")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("the donations ledger is append-only: reverse an entry instead")
-
-
-class DonationEntry(models.Model):
+class DonationEntry(AppendOnlyModel):
     """One line of the donations ledger. Never changed or deleted (the database refuses it);
     a wrong line is corrected by a reversing line of the opposite amount (``reverses``)."""
 
@@ -534,7 +529,10 @@ class DonationEntry(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = DonationEntryQuerySet.as_manager()
+    append_only_refusal = (
+        ErrorCode.LEDGER_APPEND_ONLY,
+        gettext_noop("Ledger entries cannot be changed or deleted: reverse the entry instead."),
+    )
 
     class Meta:
         ordering = ["entry_date", "pk"]
@@ -554,13 +552,6 @@ class DonationEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.entry_date} {self.donor_name} {self.amount}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise TypeError("the donations ledger is append-only: reverse an entry instead")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise TypeError("the donations ledger is append-only: reverse an entry instead")
 
 
 # ---------------------------------------------------------------------------- secondments
@@ -604,8 +595,8 @@ class Secondment(models.Model):
         related_name="secondments_received",
     )
     post = models.CharField(_("post"), max_length=100, blank=True)
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=SecondmentStatus.choices)
     long_term = models.BooleanField(
         _("long term"), default=True, help_text=_("Posted for a year or more.")

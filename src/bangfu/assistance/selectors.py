@@ -8,7 +8,8 @@ what here; ``bangfu.accounts.scopes`` decides the regions).
   its partner's home region or its campaign's district is in their view scope (so an eastern
   office sees its partners' pairings and a county its villages'); may change it when one of
   those is in their capture scope.
-* Secondments: visible when either side of the district pairing is in the view scope.
+* Secondments: visible when either side of the district pairing, or the region the person is
+  posted to, is in the view scope (changed likewise with the capture scope).
 """
 
 from __future__ import annotations
@@ -168,8 +169,10 @@ def donations_for(user: Any, purpose: Purpose = "view") -> QuerySet[DonationEntr
 
 def secondments_for(user: Any, purpose: Purpose = "view") -> QuerySet[Secondment]:
     scope = scope_for(user, purpose)
+    # Either side of the district pairing, or the place the person is posted to: Qingpu's
+    # pairing is with Dehong Prefecture, and Mangshi's staff see the people posted to Mangshi.
     return Secondment.objects.filter(
-        scope.q_any("pairing__east__code", "pairing__west__code")
+        scope.q_any("pairing__east__code", "pairing__west__code", "posting_region__code")
     ).select_related("pairing__east", "pairing__west", "posting_region")
 
 

@@ -14,21 +14,30 @@ from django.utils.translation import gettext_lazy as _
 from bangfu.core.errors import BangfuError, ErrorCode
 
 
-def _refuse() -> NoReturn:
-    raise BangfuError(
-        ErrorCode.AUDIT_APPEND_ONLY, gettext("Log entries cannot be changed or deleted.")
-    )
+def _refuse(model: type[models.Model]) -> NoReturn:
+    code, message = getattr(model, "append_only_refusal", APPEND_ONLY_LOG)
+    raise BangfuError(code, gettext(message))
+
+
+# What a change to a log entry answers; a subclass of AppendOnlyModel names its own.
+APPEND_ONLY_LOG = (ErrorCode.AUDIT_APPEND_ONLY, "Log entries cannot be changed or deleted.")
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):
     def update(self, **kwargs: Any) -> int:
-        _refuse()
+        _refuse(self.model)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        _refuse()
+        _refuse(self.model)
 
 
 class AppendOnlyModel(models.Model):
+    """Rows that are written once: saving an existing row, deleting one, and the queryset's
+    bulk update and delete raise ``append_only_refusal`` (an error code and its message; the
+    message is translated when raised). Pair it with the database triggers of
+    ``bangfu.core.append_only`` so that other clients are refused too."""
+
+    append_only_refusal: tuple[ErrorCode, str] = APPEND_ONLY_LOG
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
@@ -36,11 +45,11 @@ class AppendOnlyModel(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
-            _refuse()
+            _refuse(type(self))
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        _refuse()
+        _refuse(type(self))
 
 
 class AuditAction(models.TextChoices):

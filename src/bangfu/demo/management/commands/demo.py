@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bangfu.assistance.demo_loop import HELPER_LOGIN, household_loop_demo
 from bangfu.core.errors import BangfuError
 from bangfu.demo.builder import DEMO_PASSWORD, build_demo, require_demo_allowed
 from bangfu.monitoring.runs import run_create, run_execute
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {load.note}")
             if load.created:
                 self._monitor()
+                self._household_loop(options["seed"])
         social = report.assistance
         if social is not None:
             villages = (
@@ -103,7 +105,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Assistance created: partners {social.partners_created}, campaigns "
                 f"{social.campaigns_created}, social pairings {social.pairings_created}, "
-                f"secondments {social.secondments_created}{villages}."
+                f"secondments {social.secondments_created}, donation entries "
+                f"{social.donations_created}{villages}."
             )
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD})")
         for user in report.users:
@@ -120,6 +123,16 @@ class Command(BaseCommand):
             f"Monitoring {run.year}: {counts['alert']:,} alerts on the worklist "
             f"(run {run.pk}, {run.seconds:.1f} s; /monitoring/)."
         )
+
+    def _household_loop(self, seed: int) -> None:
+        """Helpers, visits, cases and measures on top of the run's alerts (once)."""
+        loop = household_loop_demo(seed)
+        if loop.helpers_created:
+            self.stdout.write(
+                f"Helpers: {loop.helpers_created} helpers, {loop.assigned} households "
+                f"assigned, {loop.visits} visits, {loop.cases_admitted} monitoring cases, "
+                f"{loop.measures} measures (/assistance/; helper login {HELPER_LOGIN})."
+            )
 
     def _progress(self, households: int) -> Any:
         """Progress on stderr, about every 5 % (only for loads large enough to take a while)."""
