@@ -38,7 +38,6 @@ others: a reversed entry and its reversal net to zero.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -47,8 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -61,6 +59,7 @@ from bangfu.assistance.models import (
     DonorType,
     SocialPairing,
 )
+from bangfu.assistance.money import CENT, MAX_YUAN, parse_yuan, sum_fen, yuan
 from bangfu.assistance.selectors import campaigns_for, donations_for, pairings_for
 from bangfu.assistance.sheets import (
     SheetColumn,
@@ -84,11 +83,8 @@ from bangfu.registry.importers.cells import (
 )
 from bangfu.registry.services import Problem, ValidationFailed
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("999999999999.99")  # DonationEntry.amount: 14 digits, 2 of them decimals
+MAX_AMOUNT = MAX_YUAN  # DonationEntry.amount: 14 digits, 2 of them decimals
 LIMITS = {"donor_name": 200, "goods": 300, "receipt_no": 60, "note": 300}
-_PLAIN_AMOUNT = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_GROUPED_AMOUNT = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")  # 6,099,000.00
 
 # The spellings a spreadsheet may use (Chinese first: the export and the template write these).
 KIND_LABELS_ZH = {DonationKind.PLEDGE: "认捐", DonationKind.RECEIPT: "到位"}
@@ -175,16 +171,6 @@ FIGURES = (
 )
 
 
-def _fen() -> Sum:
-    """The sum of the amounts in whole fen, an integer in every database."""
-    return Sum(Cast(Round(F("amount") * 100), output_field=BigIntegerField()))
-
-
-def yuan(fen: int) -> Decimal:
-    """Whole fen as yuan: exact (``Decimal(123456).scaleb(-2)`` is ``1234.56``)."""
-    return Decimal(int(fen)).scaleb(-2)
-
-
 def _figures(fen: dict[tuple[str, str], int]) -> dict[str, Decimal]:
     """The six figures from fen by (kind, form)."""
     pm = fen.get((DonationKind.PLEDGE, DonationForm.MONEY), 0)
@@ -223,7 +209,7 @@ def _grouped(entries: QuerySet[DonationEntry], *by: str) -> QuerySet[Any]:
     grouped: QuerySet[Any] = (
         entries.order_by()
         .values(*by, "kind", "form", "donor_type")
-        .annotate(fen=_fen(), n=Count("pk"))
+        .annotate(fen=sum_fen("amount"), n=Count("pk"))
         .order_by()
     )
     return grouped
@@ -262,56 +248,11 @@ def totals_by_campaign(entries: QuerySet[DonationEntry]) -> dict[int, dict[str, 
 
 
 def parse_amount(value: object, *, field: str = "amount") -> Decimal:
-    """An amount in yuan as the ledger keeps it (see the module's rules), or a refusal naming
-    ``field``."""
-
-    def refused(message: str) -> BangfuError:
-        return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
-
-    if isinstance(value, float):
-        raise refused(
-            _(
-                "Give the amount as an exact decimal (for example the text “1500.00”), not as a "
-                "floating-point number: a float cannot hold every amount in yuan and fen exactly."
-            )
-        )
-    if isinstance(value, bool) or value is None or value == "":
-        raise refused(_("Give the amount in yuan, for example 1500.00."))
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not (_PLAIN_AMOUNT.fullmatch(text) or _GROUPED_AMOUNT.fullmatch(text)):
-            raise refused(
-                _("{value!r} is not an amount in yuan; write it like 1500.00.").format(
-                    value=value.strip()[:30]
-                )
-            )
-        amount = Decimal(text.replace(",", ""))
-    else:
-        raise refused(_("Give the amount in yuan, for example 1500.00."))
-    if not amount.is_finite():
-        raise refused(_("Give the amount in yuan, for example 1500.00."))
-    if amount <= 0:
-        raise refused(
-            _(
-                "The amount must be more than 0 yuan. A wrong entry is corrected by reversing "
-                "it, never by a negative entry."
-            )
-        )
-    if amount > MAX_AMOUNT:
-        raise refused(
-            _("The amount is more than {max} yuan: check it.").format(max=f"{MAX_AMOUNT:,}")
-        )
-    if amount != amount.quantize(CENT):
-        raise refused(
-            _("{amount} has more than two decimal places: amounts are in yuan and fen.").format(
-                amount=amount
-            )
-        )
-    return amount.quantize(CENT)
+    """An amount in yuan as the ledger keeps it: more than 0 (a wrong entry is reversed, never
+    offset by a negative one), or a refusal naming ``field`` (``money.parse_yuan``)."""
+    amount = parse_yuan(value, field=field, positive=True)
+    assert amount is not None  # a blank amount is refused
+    return amount
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -52,6 +52,7 @@ from bangfu.assistance.models import (
     SocialPairing,
     SocialPairingKind,
 )
+from bangfu.assistance.money import parse_yuan
 from bangfu.assistance.selectors import campaigns_for, pairings_for, partners_for
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
@@ -61,8 +62,6 @@ from bangfu.regions.scope import RegionScope
 from bangfu.regions.selectors import pairing_list
 
 MIN_YEAR, MAX_YEAR = 1978, 2100
-MONEY_PLACES = Decimal("0.01")
-MONEY_MAX = Decimal("999999999999.99")  # max_digits=14, decimal_places=2
 MONEY_FIELDS = ("committed_money", "committed_goods_value", "committed_purchases")
 
 # The partner kind each pairing kind needs (None: any kind).
@@ -110,24 +109,11 @@ def clean_text(value: Any, field: str, max_length: int, *, required: bool = Fals
 
 
 def clean_money(value: Any, field: str) -> Decimal:
-    """An amount of yuan: a Decimal (or its text, or an int) ≥ 0 with at most 2 decimals."""
-    if isinstance(value, float):
-        raise invalid(_("Give amounts as exact decimals, not floating-point numbers."), field)
-    if value is None or value == "":
-        return Decimal("0.00")
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise invalid(_("Give an amount in yuan, e.g. 1200.50."), field) from None
-    if not amount.is_finite():
-        raise invalid(_("Give an amount in yuan, e.g. 1200.50."), field)
-    if amount < 0:
-        raise invalid(_("An amount cannot be negative."), field)
-    if amount != amount.quantize(MONEY_PLACES):
-        raise invalid(_("Amounts are in yuan to the fen: at most 2 decimal places."), field)
-    if amount > MONEY_MAX:
-        raise invalid(_("The amount is too large."), field)
-    return amount.quantize(MONEY_PLACES)
+    """An amount of yuan ≥ 0 (blank: 0.00), or a refusal naming ``field``
+    (``money.parse_yuan``)."""
+    amount = parse_yuan(value, field=field, blank=Decimal("0.00"))
+    assert amount is not None
+    return amount
 
 
 def clean_count(value: Any, field: str) -> int:

@@ -33,6 +33,7 @@ from bangfu.assistance.models import (
     MeasureStatus,
     Visit,
 )
+from bangfu.assistance.money import REFUSE, parse_yuan
 from bangfu.assistance.selectors import may_capture_household
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
@@ -63,22 +64,8 @@ def _require_staff(actor: Any, household: Household) -> None:
 
 
 def _money(value: Any, field: str, *, allow_none: bool = False) -> Decimal | None:
-    """A yuan amount to the fen, ≥ 0; refuses floats (they are not exact) and a third decimal."""
-    if value is None or value == "":
-        if allow_none:
-            return None
-        raise _invalid(_("Give an amount in yuan (0 if none)."), field)
-    if isinstance(value, float):
-        raise _invalid(_("Give the amount as text or Decimal, not a float."), field)
-    try:
-        amount = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise _invalid(_("“{value}” is not an amount in yuan.").format(value=value), field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise _invalid(_("The amount must be 0 or more."), field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise _invalid(_("An amount has at most two decimals (fen)."), field)
-    return amount.quantize(Decimal("0.01"))
+    """A yuan amount ≥ 0 (``money.parse_yuan``); blank is None when ``allow_none``."""
+    return parse_yuan(value, field=field, blank=None if allow_none else REFUSE)
 
 
 def _dates(start: dt.date, end: dt.date | None, field: str = "end_date") -> None:

@@ -34,13 +34,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.accounts.scopes import scope_for
+from bangfu.assistance import money
 from bangfu.assistance.models import (
     Assignment,
     Campaign,
@@ -108,17 +108,9 @@ def _active_in(year: int) -> Q:
     return Q(start_year__lte=year) & (Q(end_year__isnull=True) | Q(end_year__gte=year))
 
 
-def fen(field: str) -> Any:
-    """An amount column as whole fen. SQLite keeps decimals as floating-point numbers, so a
-    plain SUM of yuan drifts; each amount rounded to the fen first is an exact integer (below
-    2⁵³ fen), and so is their sum. On PostgreSQL the same expression is exact numeric."""
-    return Cast(Round(F(field) * 100), BigIntegerField())
-
-
 def _sum(qs: QuerySet[Any], field: str) -> Decimal:
-    """The exact sum of an amount column, in yuan with two decimals."""
-    total = qs.aggregate(total=Sum(fen(field)))["total"]
-    return (Decimal(total or 0) / 100).quantize(Decimal("0.01"))
+    """The exact sum of an amount column, in yuan with two decimals (``money.sum_fen``)."""
+    return money.yuan(qs.aggregate(total=money.sum_fen(field))["total"])
 
 
 def assistance_stats(
@@ -177,8 +169,10 @@ def assistance_stats(
         donations = donations.filter(entry_date__year=year)
     received = donations.filter(kind=DonationKind.RECEIPT)
     by_donor = dict.fromkeys(DonorType.values, ZERO)
-    for donor_type, total in received.values_list("donor_type").annotate(total=Sum(fen("amount"))):
-        by_donor[donor_type] = Decimal(total or 0) / 100
+    for donor_type, total in received.values_list("donor_type").annotate(
+        total=money.sum_fen("amount")
+    ):
+        by_donor[donor_type] = money.yuan(total)
 
     secondments = Secondment.objects.filter(pairing__in=district_pairings.values("pk"))
     secondments = secondments.filter(in_year_q(year, today=today) if year else served_q())
@@ -293,9 +287,9 @@ def campaign_donations(*, campaign: Campaign) -> CampaignMoney:
     entries = DonationEntry.objects.filter(Q(campaign=campaign) | Q(pairing__campaign=campaign))
     received = entries.filter(kind=DonationKind.RECEIPT)
     totals = {
-        donor_type: (Decimal(total or 0) / 100).quantize(Decimal("0.01"))
+        donor_type: money.yuan(total)
         for donor_type, total in received.values_list("donor_type").annotate(
-            total=Sum(fen("amount"))
+            total=money.sum_fen("amount")
         )
     }
     return CampaignMoney(
