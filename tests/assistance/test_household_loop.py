@@ -357,3 +357,19 @@ def test_visit_input_is_checked(loop):
         with pytest.raises(BangfuError) as refusal:
             services.visit_record(actor=village, household=household, **kwargs)
         assert refusal.value.field == field, kwargs
+
+
+def test_a_reassignment_may_set_its_own_visit_interval(loop):
+    household, village = loop["household"], loop["village"]
+    services.assignment_start(
+        actor=village, helper=loop["first"], household=household, start_date=TODAY
+    )
+    new = services.assignment_reassign(
+        actor=village,
+        household=household,
+        helper=loop["second"],
+        on_date=TODAY,
+        reason="调岗",
+        visit_every_days=14,
+    )
+    assert new.visit_every_days == 14 and new.helper == loop["second"]

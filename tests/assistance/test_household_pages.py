@@ -195,3 +195,28 @@ def test_exports_hold_the_rows_in_scope(client_for, users, household, helper):
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(helpers.streaming_content))).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
     assert "岩罕" in values and "13800138000" not in values
+
+
+def test_the_village_page_counts_overdue_visits_and_the_list_filters_by_region(
+    client_for, users, household, helper
+):
+    services.assignment_start(
+        actor=users["nabing-village"],
+        helper=helper,
+        household=household,
+        start_date=TODAY - dt.timedelta(days=60),
+        visit_every_days=30,
+    )
+    page = client_for("menghai-county").get(f"/regions/{NABING}/").content.decode()
+    assert 'id="region-visits-overdue">1<' in page
+    other = client_for("menghai-county").get("/regions/532822101000/").content.decode()
+    assert 'id="region-visits-overdue">0<' in other
+    client = client_for("menghai-county")
+    assert household.household_no in client.get(f"/assistance/?region={NABING}").content.decode()
+    assert household.household_no not in client.get(
+        "/assistance/?region=532822101000"
+    ).content.decode()
+    answer = client.get(f"/assistance/assignments.xlsx?region={NABING}")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(answer.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == household.household_no and rows[1][8]

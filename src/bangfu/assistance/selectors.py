@@ -37,6 +37,7 @@ from bangfu.assistance.models import (
 )
 from bangfu.core.errors import ErrorCode, not_found
 from bangfu.monitoring.models import OPEN_CASE_STATUSES, Case
+from bangfu.regions.scope import RegionScope
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_list
 
@@ -208,11 +209,35 @@ def assignment_rows(assignments: QuerySet[Assignment], today: dt.date) -> list[A
     return rows
 
 
-def current_assignments_for(user: Any) -> QuerySet[Assignment]:
-    return (
-        assignments_for(user)
-        .filter(end_date__isnull=True)
-        .order_by("household__village__code", "household__household_no")
+def current_assignments_for(user: Any, region_code: str | None = None) -> QuerySet[Assignment]:
+    """Current assignments of the user's households, in ``region_code``'s subtree if given."""
+    current = assignments_for(user).filter(end_date__isnull=True)
+    if region_code:
+        current = current.filter(RegionScope.of([region_code]).q("household__village__code"))
+    return current.order_by("household__village__code", "household__household_no")
+
+
+@dataclass(frozen=True)
+class RegionSummary:
+    """What a region's page says of assistance: helpers working in it, households with a
+    helper, visits overdue, monitoring cases waiting for a measure."""
+
+    helpers: int
+    households_helped: int
+    visits_overdue: int
+    cases_waiting: int
+
+
+def region_summary(user: Any, region_code: str, today: dt.date) -> RegionSummary:
+    inside = RegionScope.of([region_code])
+    rows = assignment_rows(current_assignments_for(user, region_code), today)
+    return RegionSummary(
+        helpers=helpers_for(user).filter(inside.q("region__code"), active=True).count(),
+        households_helped=len(rows),
+        visits_overdue=sum(r.overdue for r in rows),
+        cases_waiting=cases_waiting_for_measure(user, today)
+        .filter(inside.q("household__village__code"))
+        .count(),
     )
 
 

@@ -203,7 +203,13 @@ def assignment_end(*, actor: Any, household: Household, end_date: dt.date, reaso
 
 @transaction.atomic
 def assignment_reassign(
-    *, actor: Any, household: Household, helper: Helper, on_date: dt.date, reason: str
+    *,
+    actor: Any,
+    household: Household,
+    helper: Helper,
+    on_date: dt.date,
+    reason: str,
+    visit_every_days: int | None = None,
 ) -> Assignment:
     """End the current helper's assignment on ``on_date`` and start the new helper's the same
     day: the household is never without a helper, and both stay in its history."""
@@ -212,7 +218,13 @@ def assignment_reassign(
         raise _invalid(_("This helper already helps the household."), "helper")
     if current is not None:
         assignment_end(actor=actor, household=household, end_date=on_date, reason=reason)
-    return assignment_start(actor=actor, helper=helper, household=household, start_date=on_date)
+    return assignment_start(
+        actor=actor,
+        helper=helper,
+        household=household,
+        start_date=on_date,
+        visit_every_days=visit_every_days,
+    )
 
 
 # ---------------------------------------------------------------------------- plans, measures

@@ -21,6 +21,11 @@ and one that writes one such item through that service (``write``). ``import_she
 5. only if no row has a problem, writes every row with ``write`` in **one transaction**; a
    refusal while writing rolls the whole file back and is reported like the others.
 
+With ``rehearse``, the rows that passed ``validate`` are also written when the file is not
+(a dry run, or other rows have problems) — in a transaction that is always rolled back — so
+the services' own refusals of those rows are reported in the same pass: a dry run finds what
+the import would, and a refused file lists every row's problems at once.
+
 All or nothing: a file with one bad row writes nothing. ``write_sheet_report`` gives the
 problems as .xlsx (问题清单: row, column, value, code, reason; 有问题的行: the rows as read,
 bad cells marked red with the reason as a comment), like the registry's import report;
@@ -31,14 +36,17 @@ each column.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from bangfu.assistance.money import parse_yuan
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.registry.codelists import fold
 from bangfu.registry.importers import (
@@ -125,6 +133,30 @@ def choice(options: Mapping[str, Sequence[str]], what: str) -> Converter:
     return convert
 
 
+def convert_plain(raw: str, numeric: bool) -> str:
+    """Text as typed — names such as 某某集团（上海）有限公司 and findings keep their full-width
+    brackets and punctuation (``convert_text`` folds them) — with runs of spaces in each line
+    made one, blank ends trimmed and line breaks kept; refused when the file's encoding
+    damaged it."""
+    convert_text(raw, numeric)  # the registry's check for encoding damage
+    lines = (" ".join(line.split()) for line in raw.strip().splitlines())
+    return "\n".join(lines)
+
+
+def convert_yuan(raw: str, numeric: bool) -> Decimal:
+    """An amount of yuan to the fen, 0 or more, as ``money.parse_yuan`` reads it ("1500",
+    "1,500.00"), also written "1500元" or "¥1500": a third decimal place is refused, never
+    rounded (12.345 is not 12.35); so is a negative amount."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    text = text.removesuffix("元").removeprefix("¥").removeprefix("￥").strip()
+    try:
+        amount = parse_yuan(text, field="amount")
+    except BangfuError as error:
+        raise CellError(ErrorCode.IMPORT_CELL_INVALID, error.message) from None
+    assert amount is not None  # an empty cell is never converted
+    return amount
+
+
 # ---------------------------------------------------------------------------- the result
 
 
@@ -156,6 +188,7 @@ class SheetResult:
     ignored_columns: list[str] = field(default_factory=list)
     header: list[str] = field(default_factory=list)  # the header row as the file spells it
     bad_rows: dict[int, list[str]] = field(default_factory=dict)  # rows with problems, as read
+    outcomes: dict[str, int] = field(default_factory=dict)  # what was written, by kind (callers')
 
     @property
     def ok(self) -> bool:
@@ -229,11 +262,15 @@ def import_sheet(
     validate: Callable[[SheetRow], T],
     write: Callable[[T], Any],
     dry_run: bool = False,
+    rehearse: bool = False,
 ) -> SheetResult:
     """Import ``path`` (shown as ``name``) by ``spec``: every row checked with ``validate``,
     then, only when none has a problem and not ``dry_run``, every row written with ``write``
     in one transaction. ``validate`` and ``write`` refuse with a ``BangfuError`` (its
-    ``field``, or the fields of its ``problems``, name the column)."""
+    ``field``, or the fields of its ``problems``, name the column). With ``rehearse``, when
+    the file is not written the rows that passed ``validate`` are written all the same in a
+    transaction rolled back, to report the refusals of ``write`` too (problems then come in
+    row order)."""
     result = SheetResult(file_name=name, spec=spec.name, dry_run=dry_run)
     run: _Run[T] = _Run(spec=spec, result=result)
     try:
@@ -253,6 +290,9 @@ def import_sheet(
             run.refusal(row.number, error)
     if not result.problems and not dry_run:
         _write(items, write, run)
+    elif rehearse and items:
+        _write(items, write, run, keep=False)
+        result.problems.sort(key=lambda p: -1 if p.row is None else p.row)
     _keep_bad_rows(run)
     return result
 
@@ -429,8 +469,11 @@ def _rows(source: CsvSource | XlsxSource, header: _Header, run: _Run[Any]) -> li
     return rows
 
 
-def _write(items: list[tuple[int, T]], write: Callable[[T], Any], run: _Run[T]) -> None:
-    """Every item in one transaction; any refusal undoes them all (and is reported)."""
+def _write(
+    items: list[tuple[int, T]], write: Callable[[T], Any], run: _Run[T], *, keep: bool = True
+) -> None:
+    """Every item in one transaction; any refusal undoes them all (and is reported). Without
+    ``keep`` (a rehearsal) the transaction is undone whatever happens."""
     written = 0
     try:
         with transaction.atomic():
@@ -440,7 +483,7 @@ def _write(items: list[tuple[int, T]], write: Callable[[T], Any], run: _Run[T]) 
                     written += 1
                 except BangfuError as error:  # the service's own savepoint has undone the row
                     run.refusal(number, error)
-            if run.result.problems:
+            if run.result.problems or not keep:
                 raise _Rollback
     except _Rollback:
         written = 0

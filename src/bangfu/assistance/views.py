@@ -61,17 +61,32 @@ def home(request: HttpRequest) -> HttpResponse:
     """My households (a helper's, or the current assignments in the user's scope), the visits
     overdue and the monitoring cases still without a measure."""
     today = timezone.localdate()
-    rows = selectors.assignment_rows(selectors.current_assignments_for(request.user), today)
+    region = _region_filter(request)
+    current = selectors.current_assignments_for(request.user, region)
+    rows = selectors.assignment_rows(current, today)
     if request.GET.get("overdue") == "1":
         rows = [r for r in rows if r.overdue]
     context = {
         "rows": _page(request, rows),
         "overdue_count": sum(r.overdue for r in rows),
-        "waiting": selectors.cases_waiting_for_measure(request.user, today)[:100],
+        "waiting": _in_region(selectors.cases_waiting_for_measure(request.user, today), region)[
+            :100
+        ],
+        "region": region or "",
         "helper": selectors.helper_of(request.user),
         "only_overdue": request.GET.get("overdue") == "1",
     }
     return render(request, "assistance/home.html", context)
+
+
+def _region_filter(request: HttpRequest) -> str | None:
+    """``?region=`` as a 12-digit code, or None (anything else is ignored)."""
+    code = request.GET.get("region", "").strip()
+    return code if code.isdigit() and len(code) == 12 else None
+
+
+def _in_region(cases: Any, region: str | None) -> Any:
+    return cases.filter(RegionScope.of([region]).q("household__village__code")) if region else cases
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -90,8 +105,7 @@ def _workload(helpers: list[Helper]) -> dict[int, dict[str, int]]:
 
 def _helpers(request: HttpRequest) -> Any:
     helpers = selectors.helpers_for(request.user)
-    region = request.GET.get("region", "").strip()
-    if region.isdigit() and len(region) == 12:
+    if region := _region_filter(request):
         helpers = helpers.filter(RegionScope.of([region]).q("region__code"))
     if origin := request.GET.get("origin"):
         helpers = helpers.filter(origin=origin)
@@ -486,6 +500,44 @@ def measure_export(request: HttpRequest) -> FileResponse:
     return xlsx_response("measures.xlsx", _("Measures"), _measure_columns(), rows)
 
 
+def _assignment_columns() -> list[Column]:
+    """Built per request: the headers in the reader's language."""
+    return [
+        Column(_("household number"), 20),
+        Column(_("village code"), 14),
+        Column(_("helper"), 14),
+        Column(_("helper's region code"), 14),
+        Column(_("start date"), 12),
+        Column(_("visit every (days)"), 10, text=False),
+        Column(_("last visit"), 12),
+        Column(_("next visit due"), 12),
+        Column(_("overdue"), 8),
+    ]
+
+
+@login_required
+def assignment_export(request: HttpRequest) -> FileResponse:
+    """The current assignments (filtered by ``?region=``) with their visits due."""
+    current = selectors.current_assignments_for(request.user, _region_filter(request))
+    rows = (
+        (
+            r.assignment.household.household_no,
+            r.assignment.household.village.code,
+            r.assignment.helper.name,
+            r.assignment.helper.region.code,
+            r.assignment.start_date,
+            r.assignment.visit_every_days,
+            r.last_visit,
+            r.due_on,
+            _("yes") if r.overdue else "",
+        )
+        for r in selectors.assignment_rows(
+            current.select_related("helper__region"), timezone.localdate()
+        )
+    )
+    return xlsx_response("assignments.xlsx", _("Assignments"), _assignment_columns(), rows)
+
+
 urlpatterns: list[URLPattern] = [
     path("", home, name="assistance-home"),
     path("helpers/", helper_list, name="assistance-helpers"),
@@ -498,4 +550,5 @@ urlpatterns: list[URLPattern] = [
     path("photos/<int:pk>/", visit_photo, name="assistance-photo"),
     path("visits.xlsx", visit_export, name="assistance-visits-export"),
     path("measures.xlsx", measure_export, name="assistance-measures-export"),
+    path("assignments.xlsx", assignment_export, name="assistance-assignments-export"),
 ]

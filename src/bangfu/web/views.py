@@ -7,11 +7,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bangfu.accounts.scopes import can_read_logs, scope_for
+from bangfu.assistance.selectors import region_summary
 from bangfu.audit.selectors import audit_list, object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.web import refusals_as_http, xlsx_response
@@ -80,6 +82,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "pairings": regions.pairing_list(scope=scope, region=region),
         "history": object_history(obj=region)[:20],
         "can_capture": scope_for(request.user, "capture").covers(region.code),
+        "assistance": region_summary(request.user, region.code, timezone.localdate()),
     }
     return render(request, "web/region_detail.html", context)
 
