@@ -550,3 +550,24 @@ def test_every_form_opens(world: dict[str, Any], client_for: Any) -> None:
     village = client_for("nabing-village")
     assert village.get(f"/assistance/partners/{world['enterprise'].pk}/edit/").status_code == 403
     assert client_for("auditor").get("/assistance/partners/new/").status_code == 403
+
+
+def _sheet(answer: Any) -> list[tuple[Any, ...]]:
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(answer.streaming_content)))
+    return list(book.active.iter_rows(values_only=True))
+
+
+def test_partners_and_campaigns_export_to_excel(users: dict[str, Any], client_for: Any) -> None:
+    from bangfu.assistance.demo import assistance_demo_load
+
+    assistance_demo_load(donations=False)
+    client = client_for("admin")
+    partners = _sheet(client.get("/assistance/partners.xlsx?kind=enterprise"))
+    assert len(partners) == 1 + 100  # the header and Fengxian's hundred enterprises
+    assert all(row[5] == 1 for row in partners[1:])  # each with its one village pairing
+    campaigns = _sheet(client.get("/assistance/campaigns.xlsx"))
+    figures = {row[4]: (row[5], row[6]) for row in campaigns[1:]}
+    assert any(target == 1000 for target, _ in figures.values())  # 千人联千户's target
+    assert any(target == 100 and achieved == 100 for target, achieved in figures.values())
+    # The menghai county sees none of Fengxian's partners (its villages are not theirs).
+    assert len(_sheet(client_for("menghai-county").get("/assistance/partners.xlsx"))) == 1

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -114,6 +115,48 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/partner_list.html", context)
 
 
+def _partner_columns() -> list[Column]:
+    """Built per request: the headers in the reader's language (contacts left out)."""
+    return [
+        Column(_("name"), 30),
+        Column(_("kind"), 14),
+        Column(_("home region code"), 14),
+        Column(_("home region"), 14),
+        Column(_("unified social credit code"), 20),
+        Column(_("social pairings"), 10, text=False),
+        Column(_("note"), 30),
+    ]
+
+
+@login_required
+def partner_export(request: HttpRequest) -> FileResponse:
+    """The partners of the list's filters, with how many of their pairings the reader sees."""
+    filters = {
+        "kind": _choice(request.GET.get("kind", ""), PartnerKind.values),
+        "q": request.GET.get("q", "").strip()[:100],
+    }
+    partners = svc.partner_list(user=request.user, **filters)
+    counts = dict(
+        pairings_for(request.user)
+        .values_list("partner")
+        .annotate(n=Count("pk"))
+        .values_list("partner", "n")
+    )
+    rows = (
+        (
+            p.name,
+            p.get_kind_display(),
+            p.region.code,
+            p.region.name_zh,
+            p.credit_code,
+            counts.get(p.pk, 0),
+            p.note,
+        )
+        for p in partners.iterator(chunk_size=2000)
+    )
+    return xlsx_response("partners.xlsx", _("Partners"), _partner_columns(), rows)
+
+
 @login_required
 @refusals_as_http
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -201,6 +244,31 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         "may_add": not scope_for(request.user, "capture").is_empty,
     }
     return render(request, "assistance/campaign_list.html", context)
+
+
+def _campaign_columns() -> list[Column]:
+    """Built per request: a row per campaign and figure, target against achieved."""
+    return [
+        Column(_("campaign"), 30),
+        Column(_("district code"), 14),
+        Column(_("start year"), 8, text=False),
+        Column(_("end year"), 8, text=False),
+        Column(_("figure"), 24),
+        Column(_("target"), 10, text=False),
+        Column(_("achieved"), 10, text=False),
+    ]
+
+
+@login_required
+def campaign_export(request: HttpRequest) -> FileResponse:
+    """Each campaign's targets and what its records achieve (``stats.campaign_progress``)."""
+    campaigns = svc.campaign_list(user=request.user, year=_year(request.GET.get("year")))
+    rows = (
+        (c.name, c.district.code, c.start_year, c.end_year, str(p.label), p.target, p.achieved)
+        for c in campaigns
+        for p in campaign_progress(campaign=c)
+    )
+    return xlsx_response("campaigns.xlsx", _("Campaigns"), _campaign_columns(), rows)
 
 
 @login_required
@@ -688,6 +756,8 @@ def secondment_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
 
 urlpatterns: list[URLPattern] = [
     path("partners/", partner_list, name="assistance-partners"),
+    path("partners.xlsx", partner_export, name="assistance-partners-export"),
+    path("campaigns.xlsx", campaign_export, name="assistance-campaigns-export"),
     path("partners/new/", partner_form, name="assistance-partner-new"),
     path("partners/<int:pk>/", partner_detail, name="assistance-partner"),
     path("partners/<int:pk>/edit/", partner_form, name="assistance-partner-edit"),
