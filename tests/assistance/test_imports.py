@@ -585,6 +585,23 @@ def test_secondments(world: dict[str, Any], tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- templates
 
 
+def prepare(world: dict[str, Any], key: str) -> dict[str, Any]:
+    """What a table's good row names and the world lacks, and the row's values that name it:
+    for the ledger, a social pairing of the world's partner with Gasai, by its number."""
+    if key == "donations":
+        pairing = svc.social_pairing_create(
+            actor=world["users"]["songjiang-office"],
+            data=svc.SocialPairingIn(
+                kind=SocialPairingKind.ENTERPRISE_VILLAGE,
+                partner=world["partner"],
+                west=Region.objects.get(code=GASAI),
+                start_date=dt.date(2024, 1, 1),
+            ),
+        )
+        return {"pairing": str(pairing.pk)}
+    return {}
+
+
 def filled(world: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     """For every table, who imports and one good row by column key."""
     return {
@@ -622,6 +639,18 @@ def filled(world: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
                 "start_date": "2024-01-01",
             },
         ),
+        "donations": (
+            "songjiang-office",
+            {
+                "kind": "到位",
+                "form": "资金",
+                "donor_name": "上海松茶示范企业（测试）",
+                "donor_type": "企业",
+                "amount": "2,000.00",
+                "receipt_no": "SC-2024-01",
+                "entry_date": "2024-03-01",
+            },
+        ),
         "secondments": (
             "qingpu-office",
             {
@@ -653,7 +682,9 @@ def test_a_filled_template_imports(world: dict[str, Any], tmp_path: Path, key: s
     )
     notes = list(book["填写说明"].iter_rows(values_only=True))
     assert len(notes) == len(spec.columns) + 1
+    named = prepare(world, key)
     username, values = filled(world)[key]
+    values = {**values, **named}
     sheet.append([values.get(c.key, "") for c in spec.columns])
     book.save(target)
     actor = world["users"][username]
@@ -779,5 +810,6 @@ def test_the_commands_help(capsys: Any) -> None:
         call_command("import_assistance", "--help")
     assert done.value.code == 0
     text = capsys.readouterr().out
-    assert "{helpers,assignments,measures,visits,partners,social-pairings,secondments}" in text
+    tables = "{helpers,assignments,measures,visits,partners,social-pairings,donations,secondments}"
+    assert tables in text
     assert "--dry-run" in text and "all or nothing" in text

@@ -42,7 +42,6 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -63,11 +62,10 @@ from bangfu.assistance.money import CENT, MAX_YUAN, parse_yuan, sum_fen, yuan
 from bangfu.assistance.selectors import campaigns_for, donations_for, pairings_for
 from bangfu.assistance.sheets import (
     SheetColumn,
-    SheetResult,
     SheetRow,
     SheetSpec,
     choice,
-    import_sheet,
+    spellings_of,
 )
 from bangfu.audit.services import save_with_history
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
@@ -121,6 +119,13 @@ class DonationFilter:
     donor_type: str = ""
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+
+def may_record(user: Any) -> bool:
+    """Whether ``user`` may record ledger entries at all: a pairing or a campaign in their
+    capture scope (what the recording and import pages ask before they open; every entry is
+    still checked by ``donation_check``)."""
+    return pairings_for(user, "capture").exists() or campaigns_for(user, "capture").exists()
 
 
 def donation_list(*, user: Any, filters: DonationFilter | None = None) -> QuerySet[DonationEntry]:
@@ -583,6 +588,10 @@ def donation_reverse(*, actor: Any, pk: int, reason: str) -> DonationEntry:
 
 # ---------------------------------------------------------------------------- import
 
+# The ledger's spreadsheet columns and row check. ``imports.TABLES["donations"]`` runs them,
+# writing each row through ``donation_record`` (pages /assistance/import/donations/, command
+# ``bangfu import-donations``).
+
 
 def _amount_cell(raw: str, numeric: bool) -> Decimal:
     """An amount cell: "1,500.00", "1500元", "¥1500" read as text; never rounded (a third
@@ -768,7 +777,9 @@ class DonationRows:
         key = (partner, west)
         if key not in self._pairings:
             self._pairings[key] = list(
-                pairings_for(self.actor, "view").filter(partner__name=partner, west__code=west)
+                pairings_for(self.actor, "view").filter(
+                    partner__name__in=spellings_of(partner), west__code=west
+                )
             )
         return self._pairings[key]
 
@@ -820,22 +831,3 @@ class DonationRows:
                 )
             self.seen[key] = row.number
         return data
-
-
-def donations_import(
-    path: str | Path, *, name: str, actor: Any, dry_run: bool = False
-) -> SheetResult:
-    """Import ledger entries from a spreadsheet (.xlsx or .csv; columns: ``donation_sheet``),
-    all or nothing, each entry through ``donation_record`` as ``actor``."""
-
-    def write(data: DonationIn) -> DonationEntry:
-        return donation_record(actor=actor, **data.kwargs())
-
-    return import_sheet(
-        path,
-        name=name,
-        spec=donation_sheet(),
-        validate=DonationRows(actor),
-        write=write,
-        dry_run=dry_run,
-    )

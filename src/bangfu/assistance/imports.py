@@ -1,6 +1,7 @@
 """Importing the assistance tables from spreadsheets (.xlsx, or .csv in UTF-8 or GB18030):
-helpers, helper assignments, measures, visits, partners, social pairings and secondments.
-See docs/assistance.md, "Importing from Excel".
+helpers, helper assignments, measures, visits, partners, social pairings, the donations ledger
+and secondments. See docs/assistance.md, "Importing from Excel" (the ledger's columns:
+docs/donations.md, "Import").
 
 Each table is a ``Table`` in ``TABLES``: its columns (a ``sheets.SheetSpec``, Chinese headers
 first), a row check (``validate``: finds the household, helper, partner, region, district
@@ -8,9 +9,11 @@ pairing or campaign each row names, among those the importing user sees, and ref
 given twice or already recorded) and a writer (``write``: the table's own services —
 ``services.helper_create``, ``assignment_start`` / ``assignment_reassign``, ``measure_add`` /
 ``measure_deliver``, ``visit_record``, ``pairings.partner_create``,
-``pairings.social_pairing_create``, ``secondments.secondment_create`` — so every rule and every
-permission is the services' own, and every row has its audit history). ``sheets.import_sheet``
-runs them: all or nothing, every problem as row, column, value and reason.
+``pairings.social_pairing_create``, ``donations.donation_record``,
+``secondments.secondment_create`` — so every rule and every permission is the services' own,
+and every row has its audit history). ``sheets.import_sheet`` runs them: all or nothing, every
+problem as row, column, value and reason. The ledger's columns and row check are its own
+(``donations.donation_sheet``, ``donations.DonationRows``); this module only lists it.
 
 A household is named by its number (户编号) and looked up through
 ``selectors.households_for``: a number the user does not see is "no household with that number
@@ -41,8 +44,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.accounts.scopes import scope_for
+from bangfu.assistance import donations, services
 from bangfu.assistance import secondments as sec
-from bangfu.assistance import services
 from bangfu.assistance.models import (
     Campaign,
     Direction,
@@ -85,6 +88,7 @@ from bangfu.assistance.sheets import (
     convert_plain,
     convert_yuan,
     import_sheet,
+    spellings_of,
 )
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.regions.models import Pairing, Region
@@ -343,13 +347,6 @@ def at(field: str) -> Iterator[None]:
         if not error.field and not getattr(error, "problems", None):
             error.field = field
         raise
-
-
-def spellings_of(name: str) -> set[str]:
-    """A name as typed, with its brackets and other full-width forms folded (NFKC), and with
-    its brackets full-width: how the same name may have been written by a form or a file."""
-    folded = unicodedata.normalize("NFKC", name)
-    return {name, folded, folded.replace("(", "（").replace(")", "）")}
 
 
 class Finder:
@@ -1386,6 +1383,20 @@ def secondment_writer(actor: Any) -> Callable[[sec.SecondmentIn], str]:
     return write
 
 
+# ---------------------------------------------------------------------------- donations
+
+
+def donation_writer(actor: Any) -> Callable[[donations.DonationIn], str]:
+    """A ledger entry per row, through ``donations.donation_record`` (which checks the row
+    again: ``donations.DonationRows`` ran the same checks)."""
+
+    def write(data: donations.DonationIn) -> str:
+        donations.donation_record(actor=actor, **data.kwargs())
+        return _("ledger entries recorded")
+
+    return write
+
+
 # ---------------------------------------------------------------------------- the tables
 
 
@@ -1403,7 +1414,8 @@ class Table:
     """An importable table: ``spec`` builds its columns (per call: notes in the active
     language); ``validate(actor)`` and ``write(actor)`` give the row check and the writer of
     one import (a writer returns what it did, counted in ``SheetResult.outcomes``);
-    ``may_import`` says who may open its page (the services still check every row)."""
+    ``may_import`` says who may open its page (the services still check every row), and
+    ``denied`` why not, when the page's general reason does not fit."""
 
     key: str
     label: Any
@@ -1412,6 +1424,7 @@ class Table:
     write: Callable[[Any], Callable[[Any], str]]
     may_import: Callable[[Any], bool]
     note: Any = ""
+    denied: Any = ""
 
     def run(self, path: str | Path, *, name: str, actor: Any, dry_run: bool = False) -> SheetResult:
         """Import the file as ``actor``: all or nothing (see ``sheets.import_sheet``); every
@@ -1500,6 +1513,21 @@ TABLES: dict[str, Table] = {
             _staff,
             gettext_lazy(
                 "Kind, partner, western region, district pairing, campaign, dates, commitments."
+            ),
+        ),
+        Table(
+            "donations",
+            gettext_lazy("Donations ledger (社会帮扶资金)"),
+            donations.donation_sheet,
+            donations.DonationRows,
+            donation_writer,
+            donations.may_record,
+            gettext_lazy(
+                "Pairing (or partner and western region) or campaign, pledged or received, "
+                "money or goods, donor, amount, receipt number, date."
+            ),
+            denied=gettext_lazy(
+                "Importing donations needs a pairing or campaign in your capture scope."
             ),
         ),
         Table(

@@ -157,6 +157,14 @@ def convert_yuan(raw: str, numeric: bool) -> Decimal:
     return amount
 
 
+def spellings_of(name: str) -> set[str]:
+    """A name as typed, with its brackets and other full-width forms folded (NFKC), and with
+    its brackets full-width: how the same name may have been written by a form or a file
+    (cells are folded when read; names in the database keep what was typed)."""
+    folded = unicodedata.normalize("NFKC", name)
+    return {name, folded, folded.replace("(", "（").replace(")", "）")}
+
+
 # ---------------------------------------------------------------------------- the result
 
 

@@ -1,28 +1,25 @@
 """Pages of the donations ledger (社会帮扶资金): the list (filtered, paginated, with the totals of
-the filtered entries), its Excel export, recording an entry, an entry's page with the reverse
-button, and importing entries from a spreadsheet. Each view calls ``assistance.donations``."""
+the filtered entries), its Excel export, recording an entry, and an entry's page with the
+reverse button. Each view calls ``assistance.donations``. The ledger is imported from a
+spreadsheet on the generic import page (``views_imports``, table ``donations``); the ledger's
+old import addresses redirect there."""
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
-import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic import RedirectView
 
 from bangfu.assistance import donations
 from bangfu.assistance.models import (
@@ -34,23 +31,14 @@ from bangfu.assistance.models import (
     SocialPairing,
 )
 from bangfu.assistance.selectors import campaigns_for, donations_for, pairings_for
-from bangfu.assistance.sheets import SheetResult, write_sheet_report, write_sheet_template
 from bangfu.audit.selectors import object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.paging import CappedPaginator
 from bangfu.core.spreadsheets import Column
-from bangfu.core.web import XLSX, refusals_as_http, xlsx_response
-from bangfu.registry.importers import max_bytes
+from bangfu.core.web import refusals_as_http, xlsx_response
 
 PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000
-PROBLEMS_SHOWN = 200
-REPORTS_KEPT_SECONDS = 24 * 3600
-_TOKEN = re.compile(r"[0-9a-f]{32}")
-
-
-def _may_record(user: Any) -> bool:
-    return pairings_for(user, "capture").exists() or campaigns_for(user, "capture").exists()
 
 
 def _blank(label: Any) -> list[tuple[str, Any]]:
@@ -168,18 +156,6 @@ class DonationEntryForm(forms.Form):
             self.add_error(field, f"{p.message} [{p.code}]")
 
 
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File"),
-        allow_empty_file=True,  # the importer says why an empty file cannot be imported
-        error_messages={"required": gettext_lazy("Choose a file to import (.xlsx or .csv).")},
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-    )
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Dry run: check every row, write nothing"), required=False
-    )
-
-
 # ---------------------------------------------------------------------------- the list
 
 
@@ -215,7 +191,7 @@ def donation_list(request: HttpRequest) -> HttpResponse:
         "rows": [(e, reversed_by.get(e.pk)) for e in items],
         "totals": totals,
         "totals_rows": _totals_rows(totals),
-        "may_record": _may_record(request.user),
+        "may_record": donations.may_record(request.user),
     }
     return render(request, "assistance/donations_list.html", context)
 
@@ -313,7 +289,7 @@ def _values(form: DonationEntryForm) -> dict[str, Any]:
 @refusals_as_http
 @require_http_methods(["GET", "POST"])
 def donation_create(request: HttpRequest) -> HttpResponse:
-    if not _may_record(request.user):
+    if not donations.may_record(request.user):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
             _("Recording donations needs a pairing or campaign in your capture scope."),
@@ -382,103 +358,18 @@ def donation_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assistance-donation", pk=entry.pk)
 
 
-# ---------------------------------------------------------------------------- import
-
-
-def _report_dir(user: Any) -> Path:
-    return Path(settings.BANGFU_IMPORT_DIR) / "donations" / str(int(user.pk))
-
-
-def _store_report(user: Any, result: SheetResult) -> str:
-    """Write the import's report where only this user's download finds it; older reports of
-    the user (a day or more) are removed. Returns its token."""
-    folder = _report_dir(user)
-    folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.glob("*.xlsx"):
-        try:
-            if now - old.stat().st_mtime > REPORTS_KEPT_SECONDS:
-                old.unlink()
-        except OSError:
-            pass
-    token = secrets.token_hex(16)
-    write_sheet_report(result, folder / f"{token}.xlsx")
-    return token
-
-
-@login_required
-@refusals_as_http
-@require_http_methods(["GET", "POST"])
-def donation_import(request: HttpRequest) -> HttpResponse:
-    if not _may_record(request.user):
-        raise BangfuError(
-            ErrorCode.PERMISSION_DENIED,
-            _("Importing donations needs a pairing or campaign in your capture scope."),
-        )
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form, "result": None, "max_mb": max_bytes() // 2**20}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = Path(upload.name or "").suffix.lower()[:8]
-        with tempfile.TemporaryDirectory() as folder:
-            stored = Path(folder) / f"upload{suffix}"
-            with stored.open("wb") as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-            result = donations.donations_import(
-                stored,
-                name=Path(upload.name or "upload").name,
-                actor=request.user,
-                dry_run=form.cleaned_data["dry_run"],
-            )
-        context["result"] = result
-        context["problems"] = result.problems[:PROBLEMS_SHOWN]
-        if result.problems:
-            context["report"] = _store_report(request.user, result)
-    return render(request, "assistance/donations_import.html", context)
-
-
-@login_required
-@require_GET
-def donation_import_report(request: HttpRequest, token: str) -> FileResponse:
-    if not _TOKEN.fullmatch(token):
-        raise Http404
-    report = _report_dir(request.user) / f"{token}.xlsx"
-    if not report.is_file():
-        raise Http404
-    return FileResponse(
-        report.open("rb"),
-        as_attachment=True,
-        filename=f"donations-import-problems-{token[:8]}.xlsx",
-        content_type=XLSX,
-    )
-
-
-@login_required
-@require_GET
-def donation_template(request: HttpRequest) -> FileResponse:
-    buffer = tempfile.SpooledTemporaryFile(max_size=1 << 20)  # noqa: SIM115 - FileResponse closes it
-    write_sheet_template(donations.donation_sheet(), buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename="donations-template.xlsx", content_type=XLSX
-    )
-
-
 urlpatterns: list[URLPattern] = [
     path("donations/", donation_list, name="assistance-donations"),
     path("donations/export.xlsx", donation_export, name="assistance-donations-export"),
     path("donations/new/", donation_create, name="assistance-donation-new"),
-    path("donations/import/", donation_import, name="assistance-donations-import"),
+    # the ledger's import moved to the generic pages: its old addresses (bookmarks) lead there
     path(
-        "donations/import/template.xlsx",
-        donation_template,
-        name="assistance-donations-template",
+        "donations/import/",
+        RedirectView.as_view(url=reverse_lazy("assistance-import-table", args=["donations"])),
     ),
     path(
-        "donations/import/<str:token>/report.xlsx",
-        donation_import_report,
-        name="assistance-donations-import-report",
+        "donations/import/template.xlsx",
+        RedirectView.as_view(url=reverse_lazy("assistance-import-template", args=["donations"])),
     ),
     path("donations/<int:pk>/", donation_detail, name="assistance-donation"),
     path("donations/<int:pk>/reverse/", donation_reverse, name="assistance-donation-reverse"),

@@ -1,8 +1,8 @@
 """Pages to import the assistance tables from Excel (helpers, assignments, measures, visits,
-partners, social pairings, secondments): one generic page per table of ``imports.TABLES`` —
-upload (with a dry run), the result with its counts and every problem, the problems as .xlsx,
-the template — and an index of the tables. Each page calls ``imports``; the services check
-every row as the importing user."""
+partners, social pairings, the donations ledger, secondments): one generic page per table of
+``imports.TABLES`` — upload (with a dry run), the result with its counts and every problem, the
+problems as .xlsx, the template — and an index of the tables. Each page calls ``imports``; the
+services check every row as the importing user."""
 
 from __future__ import annotations
 
@@ -13,17 +13,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bangfu.assistance.imports import TABLES, Table
 from bangfu.assistance.sheets import SheetResult, write_sheet_report, write_sheet_template
-from bangfu.assistance.views_donations import ImportForm
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.web import XLSX, refusals_as_http
 from bangfu.registry.importers import max_bytes
@@ -31,6 +32,18 @@ from bangfu.registry.importers import max_bytes
 PROBLEMS_SHOWN = 200
 REPORTS_KEPT_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        allow_empty_file=True,  # the importer says why an empty file cannot be imported
+        error_messages={"required": gettext_lazy("Choose a file to import (.xlsx or .csv).")},
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Dry run: check every row, write nothing"), required=False
+    )
 
 
 def _table(key: str) -> Table:
@@ -45,9 +58,8 @@ def _report_dir(user: Any, table: Table) -> Path:
 
 
 def _store_report(user: Any, table: Table, result: SheetResult) -> str:
-    """Write the import's problems where only this user's download finds them (as the
-    donations import does); the user's reports older than a day are removed. Returns the
-    token that names it."""
+    """Write the import's problems where only this user's download finds them; the user's
+    reports of the table older than a day are removed. Returns the token that names it."""
     folder = _report_dir(user, table)
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
@@ -77,7 +89,8 @@ def import_upload(request: HttpRequest, table: str) -> HttpResponse:
     if not chosen.may_import(request.user):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
-            _(
+            str(chosen.denied)
+            or _(
                 "Importing {table} needs a region in your capture scope (for measures and "
                 "visits, households assigned to you as a helper will do)."
             ).format(table=chosen.label),

@@ -1,26 +1,23 @@
 """``bangfu import-assistance TABLE FILE [--user U] [--dry-run] [--report OUT.xlsx]``: one of the
-assistance tables (helpers, assignments, measures, visits, partners, social pairings,
-secondments) from a spreadsheet, all or nothing (columns: docs/assistance.md, "Importing from
-Excel")."""
+assistance tables (helpers, assignments, measures, visits, partners, social pairings, the
+donations ledger, secondments) from a spreadsheet, all or nothing (columns: docs/assistance.md,
+"Importing from Excel"; the ledger's: docs/donations.md). ``bangfu import-donations FILE`` is
+this command with the table ``donations``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bangfu.assistance.imports import TABLES
-from bangfu.assistance.management.commands import import_donations
 from bangfu.assistance.sheets import SheetResult, write_sheet_report
 
 SHOWN_PROBLEMS = 50
 
 
-class Command(import_donations.Command):
-    """Shares the donations import's choice of user (``--user``, else the first active
-    administrator)."""
-
+class Command(BaseCommand):
     help = (
         "Import one assistance table from FILE (.xlsx, or .csv in UTF-8 or GB18030): "
         + ", ".join(TABLES)
@@ -33,6 +30,10 @@ class Command(import_donations.Command):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("table", choices=list(TABLES), help="the table to import into")
+        self.add_file_arguments(parser)
+
+    def add_file_arguments(self, parser: CommandParser) -> None:
+        """FILE and the options, shared with ``import_donations``."""
         parser.add_argument("file", help=".xlsx, or .csv in UTF-8 (with or without BOM) or GB18030")
         parser.add_argument(
             "--user",
@@ -71,6 +72,26 @@ class Command(import_donations.Command):
                 + "; nothing was written.",
                 returncode=1,
             )
+
+    def _actor(self, username: str | None) -> Any:
+        """The user named by ``--user``, else the first active administrator."""
+        from django.db.models import Q
+
+        from bangfu.accounts.models import Role, User
+
+        if username:
+            user = User.objects.filter(username=username, is_active=True).first()
+            if user is None:
+                raise CommandError(f"No active user named {username!r}.")
+            return user
+        user = (
+            User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
+            .order_by("pk")
+            .first()
+        )
+        if user is None:
+            raise CommandError("No active administrator: name the user with --user.")
+        return user
 
     def _report(self, key: str, r: SheetResult, actor: Any) -> None:
         out = self.stdout

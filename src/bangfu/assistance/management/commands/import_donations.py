@@ -1,102 +1,31 @@
-"""``bangfu import_donations FILE [--user U] [--dry-run] [--report OUT.xlsx]``: ledger entries of
-the donations ledger from a spreadsheet, all or nothing (columns: docs/donations.md)."""
+"""``bangfu import-donations FILE [--user U] [--dry-run] [--report OUT.xlsx]``: entries of the
+donations ledger from a spreadsheet — ``bangfu import-assistance donations FILE …`` under its
+own name (same options, output and exit status; columns: docs/donations.md)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from bangfu.assistance.donations import donations_import
-from bangfu.assistance.sheets import SheetResult, write_sheet_report
+from bangfu.assistance.management.commands import import_assistance
 
-SHOWN_PROBLEMS = 50
+TABLE = "donations"
 
 
-class Command(BaseCommand):
+class Command(import_assistance.Command):
     help = (
         "Import donations ledger entries (社会帮扶资金) from FILE (.xlsx, or .csv in UTF-8 or "
-        "GB18030). All or nothing: the entries are recorded only if every row is right. Exit "
-        "status 0 when recorded (or, with --dry-run, when every row is right); 1 with the "
-        "problems printed when the file is refused."
+        "GB18030): the same as `import-assistance donations FILE`. Every row is checked with "
+        "the user's permissions (within their capture scope); the entries are recorded only if "
+        "every row is right (all or nothing). Exit status 0 when recorded (or, with --dry-run, "
+        "when every row is right); 1 with the problems (row, column, reason) printed when the "
+        "file is refused. The columns: docs/donations.md or the template "
+        "(/assistance/import/donations/)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help=".xlsx, or .csv in UTF-8 (with or without BOM) or GB18030")
-        parser.add_argument(
-            "--user",
-            metavar="USERNAME",
-            help="record as this user, within their capture scope (default: the first active "
-            "administrator)",
-        )
-        parser.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
-        parser.add_argument(
-            "--report", metavar="OUT.xlsx", help="write every problem to OUT.xlsx when refused"
-        )
+        self.add_file_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        actor = self._actor(options.get("user"))
-        result = donations_import(path, name=path.name, actor=actor, dry_run=options["dry_run"])
-        self._summary(result, actor)
-        if result.problems:
-            if options.get("report"):
-                write_sheet_report(result, options["report"])
-                self.stdout.write(f"Report: {options['report']}")
-            raise CommandError(
-                f"{path.name} refused: {len(result.problems)} problem(s)"
-                + (
-                    f" in {result.rows_with_problems} of {result.rows_total} rows"
-                    if not result.refused
-                    else ""
-                )
-                + "; nothing was written.",
-                returncode=1,
-            )
-
-    def _actor(self, username: str | None) -> Any:
-        from bangfu.accounts.models import Role, User
-
-        if username:
-            user = User.objects.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(f"No active user named {username!r}.")
-            return user
-        from django.db.models import Q
-
-        user = (
-            User.objects.filter(Q(is_superuser=True) | Q(role=Role.ADMIN), is_active=True)
-            .order_by("pk")
-            .first()
-        )
-        if user is None:
-            raise CommandError("No active administrator: name the user with --user.")
-        return user
-
-    def _summary(self, r: SheetResult, actor: Any) -> None:
-        out = self.stdout
-        where = f", sheet {r.sheet}" if r.sheet else ""
-        out.write(f"File: {r.file_name}{where} (as {actor.username})")
-        out.write(f"Rows: {r.rows_total}")
-        if r.ignored_columns:
-            out.write("Columns ignored: " + "、".join(r.ignored_columns))
-        if not r.problems:
-            if r.dry_run:
-                out.write("Every row is right. Dry run: nothing was written.")
-            else:
-                out.write(f"Entries recorded: {r.written}")
-            return
-        shown = r.problems[:SHOWN_PROBLEMS]
-        more = len(r.problems) - len(shown)
-        out.write(
-            f"Problems ({len(r.problems)}):"
-            if not more
-            else f"First {len(shown)} of {len(r.problems)} problems:"
-        )
-        for p in shown:
-            place = f"row {p.row}, {p.column or '—'}" if p.row is not None else "file"
-            value = f" {p.value!r}" if p.value else ""
-            out.write(f"  {place}{value}: [{p.code}] {p.message}")
+        super().handle(*args, **{**options, "table": TABLE})
