@@ -284,38 +284,52 @@ def _refusal(code: ErrorCode, message: str, field: str) -> BangfuError:
     return BangfuError(code, message, field=field)
 
 
-def _pairing_for(actor: Any, pairing: Target) -> SocialPairing | None:
-    if pairing is None:
+def _target(
+    actor: Any,
+    ref: Any,
+    model: type[Any],
+    selector: Any,
+    *,
+    field: str,
+    missing: tuple[ErrorCode, str],
+    outside: str,
+) -> Any:
+    """The pairing or campaign ``ref`` (an object or its id) that the actor sees, refused as
+    absent when hidden and as outside the capture scope when only seen."""
+    if ref is None:
         return None
-    pk = pairing.pk if isinstance(pairing, SocialPairing) else pairing
-    found = pairings_for(actor, "view").filter(pk=pk).first() if _possible_id(pk) else None
+    pk = ref.pk if isinstance(ref, model) else ref
+    found = selector(actor, "view").filter(pk=pk).first() if _possible_id(pk) else None
     if found is None:
-        error = not_found(ErrorCode.SOCIAL_PAIRING_NOT_FOUND, _("pairing"))
-        raise _refusal(error.code, error.message, "pairing")
-    if not pairings_for(actor, "capture").filter(pk=pk).exists():
-        raise _refusal(
-            ErrorCode.PERMISSION_DENIED,
-            _("Recording donations of this pairing is outside your capture scope."),
-            "pairing",
-        )
+        error = not_found(*missing)
+        raise _refusal(error.code, error.message, field)
+    if not selector(actor, "capture").filter(pk=pk).exists():
+        raise _refusal(ErrorCode.PERMISSION_DENIED, outside, field)
     return found
+
+
+def _pairing_for(actor: Any, pairing: Target) -> SocialPairing | None:
+    return _target(  # type: ignore[no-any-return]
+        actor,
+        pairing,
+        SocialPairing,
+        pairings_for,
+        field="pairing",
+        missing=(ErrorCode.SOCIAL_PAIRING_NOT_FOUND, _("pairing")),
+        outside=_("Recording donations of this pairing is outside your capture scope."),
+    )
 
 
 def _campaign_for(actor: Any, campaign: CampaignRef) -> Campaign | None:
-    if campaign is None:
-        return None
-    pk = campaign.pk if isinstance(campaign, Campaign) else campaign
-    found = campaigns_for(actor, "view").filter(pk=pk).first() if _possible_id(pk) else None
-    if found is None:
-        error = not_found(ErrorCode.CAMPAIGN_NOT_FOUND, _("campaign"))
-        raise _refusal(error.code, error.message, "campaign")
-    if not campaigns_for(actor, "capture").filter(pk=pk).exists():
-        raise _refusal(
-            ErrorCode.PERMISSION_DENIED,
-            _("Recording donations of this campaign is outside your capture scope."),
-            "campaign",
-        )
-    return found
+    return _target(  # type: ignore[no-any-return]
+        actor,
+        campaign,
+        Campaign,
+        campaigns_for,
+        field="campaign",
+        missing=(ErrorCode.CAMPAIGN_NOT_FOUND, _("campaign")),
+        outside=_("Recording donations of this campaign is outside your capture scope."),
+    )
 
 
 def _text(value: Any) -> str:

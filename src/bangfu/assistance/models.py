@@ -35,6 +35,15 @@ from bangfu.regions.models import Pairing, Region
 from bangfu.registry.models import Household
 
 
+def dates_ordered(name: str) -> models.CheckConstraint:
+    """The database's own check that a span ends (``end_date``) no earlier than it starts
+    (``start_date``); an open span (no end) passes."""
+    return models.CheckConstraint(
+        condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+        name=name,
+    )
+
+
 def money(verbose_name: Any, **options: Any) -> Any:
     """An amount in yuan to the fen: Decimal, never float."""
     return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
@@ -167,11 +176,7 @@ class SocialPairing(models.Model):
         verbose_name = _("social pairing")
         verbose_name_plural = _("social pairings")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="social_pairing_dates_ordered",
-            ),
+            dates_ordered("social_pairing_dates_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -270,11 +275,7 @@ class Assignment(models.Model):
                 condition=models.Q(end_date__isnull=True),
                 name="one_current_helper_per_household",
             ),
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="assignment_dates_ordered",
-            ),
+            dates_ordered("assignment_dates_ordered"),
         ]
 
     def __str__(self) -> str:
@@ -384,11 +385,7 @@ class Measure(models.Model):
         verbose_name = _("support measure")
         verbose_name_plural = _("support measures")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="measure_dates_ordered",
-            ),
+            dates_ordered("measure_dates_ordered"),
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="measure_amount_ge_0"),
         ]
 
@@ -553,7 +550,6 @@ class DonationEntry(AppendOnlyModel):
         return f"{self.entry_date} {self.donor_name} {self.amount}"
 
 
-
 # ---------------------------------------------------------------------------- secondments
 
 
@@ -608,11 +604,7 @@ class Secondment(models.Model):
         verbose_name = _("secondment")
         verbose_name_plural = _("secondments")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
-                name="secondment_dates_ordered",
-            ),
+            dates_ordered("secondment_dates_ordered"),
         ]
 
     def __str__(self) -> str:
