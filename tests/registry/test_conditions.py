@@ -18,8 +18,8 @@ from bangfu.core.errors import BangfuError
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.models import Household, LivingConditions, ProductionAssets
 from bangfu.registry.services import household_conditions_save, household_save
-from tests.registry.test_views import PANEL_QUERIES
 from tests.registry.factories import household_in
+from tests.registry.test_views import PANEL_QUERIES
 
 pytestmark = pytest.mark.django_db
 
