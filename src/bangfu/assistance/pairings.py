@@ -376,7 +376,9 @@ def partner_update(
     capture: RegionScope | None = None,
 ) -> Partner:
     scope = _capture(actor, capture)
-    partner = Partner.objects.select_for_update().select_related("region").get(pk=partner.pk)
+    partner = (
+        Partner.objects.select_for_update(of=("self",)).select_related("region").get(pk=partner.pk)
+    )
     if not scope.covers(partner.region.code):
         raise _denied(_("This partner is registered outside your capture scope."))
     values = _partner_values(data, scope)
@@ -485,7 +487,11 @@ def campaign_update(
     capture: RegionScope | None = None,
 ) -> Campaign:
     scope = _capture(actor, capture)
-    campaign = Campaign.objects.select_for_update().select_related("district").get(pk=campaign.pk)
+    campaign = (
+        Campaign.objects.select_for_update(of=("self",))
+        .select_related("district")
+        .get(pk=campaign.pk)
+    )
     if not scope.covers(campaign.district.code):
         raise _denied(_("This campaign belongs to a district outside your capture scope."))
     values = _campaign_values(data, scope)
@@ -657,7 +663,7 @@ def social_pairing_update(
 ) -> SocialPairing:
     scope = _capture(actor, capture)
     pairing = (
-        SocialPairing.objects.select_for_update()
+        SocialPairing.objects.select_for_update(of=("self",))
         .select_related("partner__region", "west", "campaign__district")
         .get(pk=pairing.pk)
     )

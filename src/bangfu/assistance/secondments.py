@@ -268,7 +268,7 @@ def secondment_create(
 
 def _lock(secondment: Secondment) -> Secondment:
     return (
-        Secondment.objects.select_for_update()
+        Secondment.objects.select_for_update(of=("self",))
         .select_related("pairing__east", "pairing__west", "posting_region")
         .get(pk=secondment.pk)
     )
