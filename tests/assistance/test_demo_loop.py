@@ -36,5 +36,14 @@ def test_the_demo_loop_fills_the_worklists_once(users: dict[str, Any]) -> None:
     helper_login = User.objects.get(username=HELPER_LOGIN)
     mine = selectors.households_for(helper_login)
     assert mine.count() == Assignment.objects.filter(helper__user=helper_login).count() > 0
+    # Songjiang's volunteers count in the district's figures, through its campaign.
+    from bangfu.assistance.models import Campaign
+    from bangfu.assistance.stats import assistance_stats
+    from bangfu.regions.models import Region
+
+    campaign = Campaign.objects.get(code="songjiang-qianrenlianqianhu")
+    assert Helper.objects.filter(campaign=campaign).count() == 2
+    figures = assistance_stats(district=Region.objects.get(code="310117000000"))
+    assert figures["helpers"] >= 1
     assert household_loop_demo().helpers_created == 0  # idempotent
     assert Helper.objects.count() == 4

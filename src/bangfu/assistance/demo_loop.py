@@ -21,7 +21,8 @@ from django.utils import timezone
 from bangfu.accounts.models import Role, User
 from bangfu.accounts.services import user_upsert
 from bangfu.assistance import services
-from bangfu.assistance.models import Helper, HelperOrigin, Measure
+from bangfu.assistance.models import Campaign, Helper, HelperOrigin, Measure
+from bangfu.assistance.pairings import CampaignIn, campaign_create
 from bangfu.monitoring import worklist
 from bangfu.monitoring.models import Alert, AlertStatus, Case
 from bangfu.regions.models import Region
@@ -31,6 +32,8 @@ VILLAGES = 12  # villages with alerts that get helpers
 HOUSEHOLDS_PER_VILLAGE = 15
 CASES_IN_NABING = 3  # leaves some of its alerts open for the worklist (and the browser tests)
 HELPER_LOGIN = "nabing-helper"
+SONGJIANG = "310117000000"
+SONGJIANG_CAMPAIGN = "songjiang-qianrenlianqianhu"
 DEMO_PASSWORD = "bangfu-demo"
 CADRES = ("岩罕", "玉香", "岩温", "玉儿", "岩光", "玉应")
 VOLUNTEERS = ("张伟（松江区·千人联千户）", "李娜（松江区·千人联千户）")
@@ -98,6 +101,27 @@ def _helpers(admin: Any, village: Region, rng: random.Random) -> list[Helper]:
     return helpers
 
 
+def _songjiang_campaign(admin: Any) -> Campaign | None:
+    """Songjiang's 千人联千户 volunteers belong to a campaign of the district, so the district's
+    figures (``bangfu stats assistance --district 310117000000``) count them."""
+    found = Campaign.objects.filter(code=SONGJIANG_CAMPAIGN).first()
+    district = Region.objects.filter(code=SONGJIANG).first()
+    if found is not None or district is None:
+        return found
+    return campaign_create(
+        actor=admin,
+        data=CampaignIn(
+            code=SONGJIANG_CAMPAIGN,
+            name="松江区“千人联千户”结对帮扶（演示）",
+            district=district,
+            start_year=2018,
+            target_helpers=1000,
+            target_households=1000,
+            note="演示数据：松江区干部、职工与勐海县农户结对",
+        ),
+    )
+
+
 def _volunteer(admin: Any, village: Region, name: str, index: int) -> Helper:
     user = None
     if index == 0:  # a helper who signs in and sees only their households
@@ -119,6 +143,7 @@ def _volunteer(admin: Any, village: Region, name: str, index: int) -> Helper:
             "region": village,
             "visit_every_days": 60,
             "user": user,
+            "campaign": _songjiang_campaign(admin),
         },
     )
 
