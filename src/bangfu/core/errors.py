@@ -94,6 +94,12 @@ class ErrorCode(StrEnum):
     LEDGER_APPEND_ONLY = "ledger_append_only"
     DONATION_REVERSAL_INVALID = "donation_reversal_invalid"
     SECONDMENT_NOT_FOUND = "secondment_not_found"
+    # projects and the fund ledger (projects/)
+    LEDGER_MOVE_INVALID = "ledger_move_invalid"
+    LEDGER_INSUFFICIENT_FUNDS = "ledger_insufficient_funds"
+    LEDGER_MONTH_CLOSED = "ledger_month_closed"
+    LEDGER_IDEMPOTENCY_CONFLICT = "ledger_idempotency_conflict"
+    LEDGER_REVERSAL_INVALID = "ledger_reversal_invalid"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
@@ -117,6 +123,10 @@ STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.MEASURE_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.DONATION_REVERSAL_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.LEDGER_APPEND_ONLY: HTTPStatus.FORBIDDEN,
+    ErrorCode.LEDGER_INSUFFICIENT_FUNDS: HTTPStatus.CONFLICT,
+    ErrorCode.LEDGER_MONTH_CLOSED: HTTPStatus.CONFLICT,
+    ErrorCode.LEDGER_IDEMPOTENCY_CONFLICT: HTTPStatus.CONFLICT,
+    ErrorCode.LEDGER_REVERSAL_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.PHOTO_REJECTED: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.ALERT_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.CASE_TRANSITION_INVALID: HTTPStatus.CONFLICT,

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bangfu.registry",
     "bangfu.monitoring",
     "bangfu.assistance",
+    "bangfu.projects",
     "bangfu.web",
     "bangfu.demo",
 ]
