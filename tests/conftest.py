@@ -96,6 +96,34 @@ def region(db: Any) -> Callable[[str], Any]:
     return lambda code: Region.objects.get(code=code)
 
 
+@pytest.fixture
+def own_postgres_database() -> Iterator[str]:
+    """The URL of a PostgreSQL database of the test's own on the test server (created empty,
+    dropped afterwards): for commands run in subprocesses, which must commit where the test
+    database's rolled-back transaction cannot be seen. PostgreSQL tests only."""
+    import os
+
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    server = {
+        "host": settings["HOST"] or "localhost",
+        "port": settings["PORT"] or 5432,
+        "user": settings["USER"],
+        "password": settings["PASSWORD"] or None,
+    }
+    name = f"bangfu_own_{os.getpid()}"
+    auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
+    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"postgresql://{auth}@{server['host']}:{server['port']}/{name}"
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(autouse=True)
 def _english_messages() -> Any:
     """Code-level tests read messages in English; requests still negotiate their own language

@@ -4,7 +4,6 @@ registry through ADBC (a second connection), as in production."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 
@@ -70,33 +69,15 @@ def test_monitor_a_region_and_refusals(demo_db: Path):
 
 
 @pytest.mark.postgres
-def test_monitor_on_postgresql_through_adbc(tmp_path: Path):
+def test_monitor_on_postgresql_through_adbc(tmp_path: Path, own_postgres_database: str):
     """The same command on a PostgreSQL database of its own (ADBC's libpq driver)."""
-    import psycopg
-    from django.db import connection
-
-    settings = connection.settings_dict
-    server = {
-        "host": settings["HOST"] or "localhost",
-        "port": settings["PORT"] or 5432,
-        "user": settings["USER"],
-        "password": settings["PASSWORD"] or None,
-    }
-    name = f"bangfu_monitor_{os.getpid()}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-        try:
-            auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-            url = f"postgresql://{auth}@{server['host']}:{server['port']}/{name}"
-            built = run(["demo", "--no-serve", "--households", "300"], tmp_path, DATABASE_URL=url)
-            assert built.returncode == 0, built.stderr
-            first = run(["monitor", "--year", "2025", "--json"], tmp_path, DATABASE_URL=url)
-            assert first.returncode == 0, first.stderr
-            second = run(["monitor", "--year", "2025", "--json"], tmp_path, DATABASE_URL=url)
-            a, b = json.loads(first.stdout), json.loads(second.stdout)
-            assert a["households"] == 300 and a["counts"]["alert"] > 0
-            assert a["input_hash"] == b["input_hash"] and b["counts"]["alerts_new"] == 0
-            assert a["counts"] == b["counts"]  # the demo's own run raised the alerts
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    url = own_postgres_database
+    built = run(["demo", "--no-serve", "--households", "300"], tmp_path, DATABASE_URL=url)
+    assert built.returncode == 0, built.stderr
+    first = run(["monitor", "--year", "2025", "--json"], tmp_path, DATABASE_URL=url)
+    assert first.returncode == 0, first.stderr
+    second = run(["monitor", "--year", "2025", "--json"], tmp_path, DATABASE_URL=url)
+    a, b = json.loads(first.stdout), json.loads(second.stdout)
+    assert a["households"] == 300 and a["counts"]["alert"] > 0
+    assert a["input_hash"] == b["input_hash"] and b["counts"]["alerts_new"] == 0
+    assert a["counts"] == b["counts"]  # the demo's own run raised the alerts

@@ -57,42 +57,23 @@ print("BREACHES", len(ledger_verify()))
 
 
 @pytest.mark.postgres
-def test_the_same_payment_submitted_twice_at_once_is_paid_once(tmp_path: Path) -> None:
-    import psycopg
-    from django.db import connection
-
-    settings = connection.settings_dict
-    server = {
-        "host": settings["HOST"] or "localhost",
-        "port": settings["PORT"] or 5432,
-        "user": settings["USER"],
-        "password": settings["PASSWORD"] or None,
+def test_the_same_payment_submitted_twice_at_once_is_paid_once(
+    tmp_path: Path, own_postgres_database: str
+) -> None:
+    url = own_postgres_database
+    migrated = run(["migrate", "-v0"], tmp_path, DATABASE_URL=url)
+    assert migrated.returncode == 0, migrated.stderr
+    setup = run(["shell", "-c", SETUP], tmp_path, DATABASE_URL=url)
+    assert setup.returncode == 0, setup.stderr
+    answers = _at_once(url, tmp_path, processes=2)
+    entries = {
+        line.split()[1] for out in answers for line in out.splitlines() if line.startswith("ENTRY")
     }
-    name = f"bangfu_ledger_{os.getpid()}"
-    with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-        try:
-            auth = settings["USER"] + (f":{settings['PASSWORD']}" if settings["PASSWORD"] else "")
-            url = f"postgresql://{auth}@{server['host']}:{server['port']}/{name}"
-            migrated = run(["migrate", "-v0"], tmp_path, DATABASE_URL=url)
-            assert migrated.returncode == 0, migrated.stderr
-            setup = run(["shell", "-c", SETUP], tmp_path, DATABASE_URL=url)
-            assert setup.returncode == 0, setup.stderr
-            answers = _at_once(url, tmp_path, processes=2)
-            entries = {
-                line.split()[1]
-                for out in answers
-                for line in out.splitlines()
-                if line.startswith("ENTRY")
-            }
-            assert all("ENTRY" in out for out in answers), answers  # neither was refused
-            assert len(entries) == 1, answers  # both were answered with the one entry
-            check = run(["shell", "-c", CHECK], tmp_path, DATABASE_URL=url)
-            assert "PAYMENTS 1" in check.stdout and "PAID 60000" in check.stdout, check.stdout
-            assert "BREACHES 0" in check.stdout
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    assert all("ENTRY" in out for out in answers), answers  # neither was refused
+    assert len(entries) == 1, answers  # both were answered with the one entry
+    check = run(["shell", "-c", CHECK], tmp_path, DATABASE_URL=url)
+    assert "PAYMENTS 1" in check.stdout and "PAID 60000" in check.stdout, check.stdout
+    assert "BREACHES 0" in check.stdout
 
 
 def _at_once(url: str, var_dir: Path, processes: int) -> list[str]:

@@ -26,10 +26,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
-from bangfu.audit.models import AppendOnlyModel
-from bangfu.core.errors import ErrorCode
+from bangfu.audit.models import APPEND_ONLY_LEDGER, AppendOnlyModel
 from bangfu.monitoring.models import Case
 from bangfu.regions.models import Pairing, Region
 from bangfu.registry.models import Household
@@ -526,10 +524,7 @@ class DonationEntry(AppendOnlyModel):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    append_only_refusal = (
-        ErrorCode.LEDGER_APPEND_ONLY,
-        gettext_noop("Ledger entries cannot be changed or deleted: reverse the entry instead."),
-    )
+    append_only_refusal = APPEND_ONLY_LEDGER
 
     class Meta:
         ordering = ["entry_date", "pk"]

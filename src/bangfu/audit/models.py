@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.core.errors import BangfuError, ErrorCode
@@ -21,6 +21,11 @@ def _refuse(model: type[models.Model]) -> NoReturn:
 
 # What a change to a log entry answers; a subclass of AppendOnlyModel names its own.
 APPEND_ONLY_LOG = (ErrorCode.AUDIT_APPEND_ONLY, "Log entries cannot be changed or deleted.")
+# What the money ledgers (donations, project funds) answer: corrections are reversing entries.
+APPEND_ONLY_LEDGER = (
+    ErrorCode.LEDGER_APPEND_ONLY,
+    gettext_noop("Ledger entries cannot be changed or deleted: reverse the entry instead."),
+)
 
 
 class AppendOnlyQuerySet(models.QuerySet[Any]):

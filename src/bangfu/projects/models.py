@@ -24,10 +24,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
-from bangfu.audit.models import AppendOnlyModel
-from bangfu.core.errors import ErrorCode
+from bangfu.audit.models import APPEND_ONLY_LEDGER, AppendOnlyModel
 from bangfu.regions.models import Region
 
 
@@ -124,16 +122,12 @@ class EntryKind(models.TextChoices):
     REVERSAL = "reversal", _("Reversal")
 
 
-LEDGER_REFUSAL = (
-    ErrorCode.LEDGER_APPEND_ONLY,
-    gettext_noop("Ledger entries cannot be changed or deleted: reverse the entry instead."),
-)
 
 
 class Entry(AppendOnlyModel):
     """One movement of money: its postings add up to zero."""
 
-    append_only_refusal = LEDGER_REFUSAL
+    append_only_refusal = APPEND_ONLY_LEDGER
 
     kind = models.CharField(_("kind"), max_length=14, choices=EntryKind.choices)
     entry_date = models.DateField(_("date"))
@@ -165,7 +159,7 @@ class Posting(AppendOnlyModel):
     """One line of an entry: ``amount_fen`` into the account (negative: out of it), of the
     money of ``source``."""
 
-    append_only_refusal = LEDGER_REFUSAL
+    append_only_refusal = APPEND_ONLY_LEDGER
 
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="postings")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
@@ -185,7 +179,7 @@ class Posting(AppendOnlyModel):
 class ClosedMonth(AppendOnlyModel):
     """A month closed for entries (its figures reported); never reopened."""
 
-    append_only_refusal = LEDGER_REFUSAL
+    append_only_refusal = APPEND_ONLY_LEDGER
 
     month = models.CharField(_("month"), max_length=7, unique=True)  # YYYY-MM
     closed_at = models.DateTimeField(auto_now_add=True)
