@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -32,25 +31,22 @@ from bangfu.audit.selectors import object_history
 from bangfu.audit.services import access_record
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column
-from bangfu.core.web import form_date, refusals_as_http, take_step, xlsx_response
+from bangfu.core.web import (
+    form_date,
+    form_int,
+    page_of,
+    refusals_as_http,
+    take_step,
+    xlsx_response,
+)
 from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.views import mask_phone, shown_history
 
-PAGE_SIZE = 50
-
-
-def _int(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
-
 
 def _id(text: str | None) -> int:
     """A primary key from a form; 0 (matching nothing) when it is not a number."""
-    return _int(text) or 0
-
-
-def _page(request: HttpRequest, items: Any) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return form_int(text) or 0
 
 
 # ---------------------------------------------------------------------------- home
@@ -67,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.GET.get("overdue") == "1":
         rows = [r for r in rows if r.overdue]
     context = {
-        "rows": _page(request, rows),
+        "rows": page_of(request, rows),
         "overdue_count": sum(r.overdue for r in rows),
         "waiting": _in_region(selectors.cases_waiting_for_measure(request.user, today), region)[
             :100
@@ -116,7 +112,7 @@ def _helpers(request: HttpRequest) -> Any:
 
 @login_required
 def helper_list(request: HttpRequest) -> HttpResponse:
-    page = _page(request, _helpers(request))
+    page = page_of(request, _helpers(request))
     helpers = list(page.object_list)
     load = _workload(helpers)
     context = {
@@ -174,7 +170,7 @@ def _helper_data(request: HttpRequest) -> dict[str, Any]:
             _("No region with code {code}.").format(code=code or "—"),
             field="region",
         )
-    every = _int(request.POST.get("visit_every_days"))
+    every = form_int(request.POST.get("visit_every_days"))
     return {
         "name": request.POST.get("name", ""),
         "unit": request.POST.get("unit", "").strip()[:200],

@@ -5,13 +5,11 @@ scope 403."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,7 +37,14 @@ from bangfu.assistance.stats import campaign_donations, campaign_progress
 from bangfu.audit.selectors import object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column
-from bangfu.core.web import refusals_as_http, xlsx_response
+from bangfu.core.web import (
+    form_date,
+    form_int,
+    form_optional_date,
+    page_of,
+    refusals_as_http,
+    xlsx_response,
+)
 from bangfu.regions import selectors as regions
 
 PAGE_SIZE = 50
@@ -49,35 +54,13 @@ CHOICES_SHOWN = 2000  # partners and campaigns offered in a form's list
 # ---------------------------------------------------------------------------- parsing
 
 
-def _int(text: Any) -> int | None:
-    text = str(text or "").strip()
-    return int(text) if text.isdigit() else None
-
-
 def _year(text: Any) -> int | None:
-    year = _int(text)
+    year = form_int(text)
     return year if year is not None and svc.MIN_YEAR <= year <= svc.MAX_YEAR else None
-
-
-def _date(text: Any, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(text or "").strip())
-    except ValueError:
-        raise BangfuError(
-            ErrorCode.VALIDATION_ERROR, _("Give a date as YYYY-MM-DD."), field=field
-        ) from None
-
-
-def _maybe_date(text: Any, field: str) -> dt.date | None:
-    return _date(text, field) if str(text or "").strip() else None
 
 
 def _choice(value: str, choices: list[str]) -> str:
     return value if value in choices else ""
-
-
-def _page(request: HttpRequest, items: Any) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _save(request: HttpRequest, write: Callable[[], Any]) -> tuple[Any, BangfuError | None]:
@@ -107,7 +90,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     }
     partners = svc.partner_list(user=request.user, **filters)
     context = {
-        "page": _page(request, partners),
+        "page": page_of(request, partners),
         "filters": filters,
         "kinds": PartnerKind.choices,
         "may_add": not scope_for(request.user, "capture").is_empty,
@@ -239,7 +222,7 @@ def partner_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def campaign_list(request: HttpRequest) -> HttpResponse:
     year = _year(request.GET.get("year"))
     context = {
-        "page": _page(request, svc.campaign_list(user=request.user, year=year)),
+        "page": page_of(request, svc.campaign_list(user=request.user, year=year)),
         "year": year or "",
         "may_add": not scope_for(request.user, "capture").is_empty,
     }
@@ -358,8 +341,8 @@ def campaign_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def _pairing_filters(request: HttpRequest) -> dict[str, Any]:
     return {
         "kind": _choice(request.GET.get("kind", ""), SocialPairingKind.values),
-        "campaign": _int(request.GET.get("campaign")),
-        "partner": _int(request.GET.get("partner")),
+        "campaign": form_int(request.GET.get("campaign")),
+        "partner": form_int(request.GET.get("partner")),
         "region_code": request.GET.get("region", "").strip()[:15],
         "year": _year(request.GET.get("year")),
         "q": request.GET.get("q", "").strip()[:100],
@@ -380,7 +363,7 @@ def _filtered_pairings(request: HttpRequest) -> tuple[Any, dict[str, Any], Bangf
 def pairing_list(request: HttpRequest) -> HttpResponse:
     pairings, filters, error = _filtered_pairings(request)
     context = {
-        "page": _page(request, pairings),
+        "page": page_of(request, pairings),
         "filters": filters,
         "error": error,
         "kinds": SocialPairingKind.choices,
@@ -465,8 +448,8 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _pairing_in(request: HttpRequest) -> svc.SocialPairingIn:
     post, user = request.POST, request.user
-    campaign = _int(post.get("campaign"))
-    regional = _int(post.get("regional_pairing"))
+    campaign = form_int(post.get("campaign"))
+    regional = form_int(post.get("regional_pairing"))
     return svc.SocialPairingIn(
         kind=post.get("kind", ""),
         partner=svc.partner_get(user=user, pk=post.get("partner"), field="partner"),
@@ -479,8 +462,8 @@ def _pairing_in(request: HttpRequest) -> svc.SocialPairingIn:
             else None
         ),
         sector=post.get("sector", ""),
-        start_date=_date(post.get("start_date"), "start_date"),
-        end_date=_maybe_date(post.get("end_date"), "end_date"),
+        start_date=form_date(post.get("start_date"), "start_date"),
+        end_date=form_optional_date(post.get("end_date"), "end_date"),
         committed_money=post.get("committed_money", ""),
         committed_goods=post.get("committed_goods", ""),
         committed_goods_value=post.get("committed_goods_value", ""),
@@ -565,7 +548,7 @@ def pairing_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _secondment_filters(request: HttpRequest) -> dict[str, Any]:
     return {
-        "pairing": _int(request.GET.get("pairing")),
+        "pairing": form_int(request.GET.get("pairing")),
         "field": _choice(request.GET.get("field", ""), SecondmentField.values),
         "year": _year(request.GET.get("year")),
         "status": _choice(request.GET.get("status", ""), SecondmentStatus.values),
@@ -579,7 +562,7 @@ def secondment_list(request: HttpRequest) -> HttpResponse:
     found = sec.secondment_list(user=request.user, **filters)
     counts = sec.secondment_counts(secondments=found, year=filters["year"])
     context = {
-        "page": _page(request, found),
+        "page": page_of(request, found),
         "filters": filters,
         "counts": counts,
         "totals": sorted(sec.field_totals(counts).items(), reverse=True),
@@ -655,8 +638,8 @@ def _secondment_in(request: HttpRequest, status: str) -> sec.SecondmentIn:
         posting_unit=post.get("posting_unit", ""),
         posting_region=svc.region_by_code(post.get("posting_region"), "posting_region"),
         post=post.get("post", ""),
-        start_date=_date(post.get("start_date"), "start_date"),
-        end_date=_maybe_date(post.get("end_date"), "end_date"),
+        start_date=form_date(post.get("start_date"), "start_date"),
+        end_date=form_optional_date(post.get("end_date"), "end_date"),
         long_term=post.get("long_term") == "on",
         note=post.get("note", ""),
         status=status,
@@ -699,7 +682,7 @@ def _secondment_write(request: HttpRequest, secondment: Secondment | None) -> Se
             actor=request.user,
             secondment=secondment,
             status=post.get("to", ""),
-            on=_maybe_date(post.get("on"), "on"),
+            on=form_optional_date(post.get("on"), "on"),
             reason=post.get("reason", ""),
         )
     return sec.secondment_update(

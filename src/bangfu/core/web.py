@@ -1,5 +1,5 @@
 """Web helpers every app's views share: refusals as HTTP answers, workflow steps taken from a
-form, dates from a form, spreadsheet downloads."""
+form, numbers and dates from a form, pages of a list, spreadsheet downloads."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -67,11 +68,27 @@ def take_step(
     return outcome, None
 
 
-def form_date(text: str | None, field: str) -> dt.date:
+def form_date(text: Any, field: str) -> dt.date:
     """A date typed into a form (YYYY-MM-DD, as ``<input type=date>`` sends it)."""
     try:
-        return dt.date.fromisoformat((text or "").strip())
+        return dt.date.fromisoformat(str(text or "").strip())
     except ValueError:
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR, _("Give a date as YYYY-MM-DD."), field=field
         ) from None
+
+
+def form_optional_date(text: Any, field: str) -> dt.date | None:
+    """``form_date``, or None for an empty field."""
+    return form_date(text, field) if str(text or "").strip() else None
+
+
+def form_int(text: Any) -> int | None:
+    """A whole number typed into a form or a query string; None when it is not one."""
+    text = str(text or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def page_of(request: HttpRequest, items: Any, size: int = 50) -> Any:
+    """The page of ``items`` that ``?page=`` asks for (the last for a page past the end)."""
+    return Paginator(items, size).get_page(request.GET.get("page"))
