@@ -41,12 +41,12 @@ from django.utils.translation import gettext_lazy
 
 from bangfu.accounts.scopes import scope_for
 from bangfu.assistance import money
+from bangfu.assistance.donations import donation_totals
 from bangfu.assistance.models import (
     Assignment,
     Campaign,
     Direction,
     DonationEntry,
-    DonationKind,
     DonorType,
     Helper,
     HouseholdPlan,
@@ -167,12 +167,8 @@ def assistance_stats(
     )
     if year:
         donations = donations.filter(entry_date__year=year)
-    received = donations.filter(kind=DonationKind.RECEIPT)
-    by_donor = dict.fromkeys(DonorType.values, ZERO)
-    for donor_type, total in received.values_list("donor_type").annotate(
-        total=money.sum_fen("amount")
-    ):
-        by_donor[donor_type] = money.yuan(total)
+    money_in = donation_totals(donations)  # the ledger's own definition of its totals
+    by_donor = {t: figures["received"] for t, figures in money_in["by_donor_type"].items()}
 
     secondments = Secondment.objects.filter(pairing__in=district_pairings.values("pk"))
     secondments = secondments.filter(in_year_q(year, today=today) if year else served_q())
@@ -210,8 +206,8 @@ def assistance_stats(
         },
         "visits": visits.count(),
         "donations": {
-            "pledged": yuan(_sum(donations.filter(kind=DonationKind.PLEDGE), "amount")),
-            "received": yuan(_sum(received, "amount")),
+            "pledged": yuan(money_in["pledged"]),
+            "received": yuan(money_in["received"]),
             "received_by_donor_type": {k: yuan(v) for k, v in by_donor.items()},
         },
         "secondments": {
@@ -285,17 +281,14 @@ class CampaignMoney:
 def campaign_donations(*, campaign: Campaign) -> CampaignMoney:
     """Donations in place for the campaign: entries of the campaign or of its pairings."""
     entries = DonationEntry.objects.filter(Q(campaign=campaign) | Q(pairing__campaign=campaign))
-    received = entries.filter(kind=DonationKind.RECEIPT)
-    totals = {
-        donor_type: money.yuan(total)
-        for donor_type, total in received.values_list("donor_type").annotate(
-            total=money.sum_fen("amount")
-        )
-    }
+    totals = donation_totals(entries)
+    by_type = totals["by_donor_type"]
     return CampaignMoney(
-        pledged=_sum(entries.filter(kind=DonationKind.PLEDGE), "amount"),
-        received=_sum(received, "amount"),
+        pledged=totals["pledged"],
+        received=totals["received"],
         received_by_donor_type=[
-            (value, label, totals[value]) for value, label in DonorType.choices if value in totals
+            (value, label, by_type[value]["received"])
+            for value, label in DonorType.choices
+            if by_type[value]["received"]
         ],
     )
