@@ -25,6 +25,7 @@ urlpatterns = [
     path("households/", include("bangfu.registry.urls")),
     path("monitoring/", include("bangfu.monitoring.urls")),
     path("assistance/", include("bangfu.assistance.urls")),
+    path("projects/", include("bangfu.projects.urls")),
     path("audit/", web.audit_log, name="audit-log"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -213,9 +213,10 @@ def test_the_village_page_counts_overdue_visits_and_the_list_filters_by_region(
     assert 'id="region-visits-overdue">0<' in other
     client = client_for("menghai-county")
     assert household.household_no in client.get(f"/assistance/?region={NABING}").content.decode()
-    assert household.household_no not in client.get(
-        "/assistance/?region=532822101000"
-    ).content.decode()
+    assert (
+        household.household_no
+        not in client.get("/assistance/?region=532822101000").content.decode()
+    )
     answer = client.get(f"/assistance/assignments.xlsx?region={NABING}")
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(answer.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -58,7 +58,6 @@ from bangfu.assistance.models import (
     DonorType,
     SocialPairing,
 )
-from bangfu.assistance.money import CENT, MAX_YUAN, parse_yuan, sum_fen, yuan
 from bangfu.assistance.selectors import campaigns_for, donations_for, pairings_for
 from bangfu.assistance.sheets import (
     SheetColumn,
@@ -69,6 +68,7 @@ from bangfu.assistance.sheets import (
 )
 from bangfu.audit.services import save_with_history
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
+from bangfu.core.money import CENT, MAX_YUAN, parse_yuan, sum_fen, yuan
 from bangfu.registry.importers import DATE, IDENT, REGION, CellError
 from bangfu.registry.importers.cells import (
     convert_code,

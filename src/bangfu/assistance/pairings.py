@@ -52,10 +52,10 @@ from bangfu.assistance.models import (
     SocialPairing,
     SocialPairingKind,
 )
-from bangfu.assistance.money import parse_yuan
 from bangfu.assistance.selectors import campaigns_for, pairings_for, partners_for
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
+from bangfu.core.money import parse_yuan
 from bangfu.regions.codes import Level, check_code_shape, is_descendant_code, level_label
 from bangfu.regions.models import Pairing, Region
 from bangfu.regions.scope import RegionScope

@@ -33,10 +33,10 @@ from bangfu.assistance.models import (
     MeasureStatus,
     Visit,
 )
-from bangfu.assistance.money import REFUSE, parse_yuan
 from bangfu.assistance.selectors import may_capture_household
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.money import REFUSE, parse_yuan
 from bangfu.monitoring.models import OPEN_CASE_STATUSES, Case
 from bangfu.registry.models import Household
 

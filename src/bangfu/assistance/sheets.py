@@ -46,8 +46,8 @@ from typing import IO, Any, Generic, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bangfu.assistance.money import parse_yuan
 from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.money import parse_yuan
 from bangfu.registry.codelists import fold
 from bangfu.registry.importers import (
     TEXT,

@@ -40,7 +40,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.accounts.scopes import scope_for
-from bangfu.assistance import money
 from bangfu.assistance.donations import donation_totals
 from bangfu.assistance.models import (
     Assignment,
@@ -61,6 +60,7 @@ from bangfu.assistance.models import (
 )
 from bangfu.assistance.pairings import overlapping
 from bangfu.assistance.secondments import in_year_q, served_q
+from bangfu.core import money
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
 from bangfu.regions.codes import Level, check_code_shape
 from bangfu.regions.models import Pairing, Region

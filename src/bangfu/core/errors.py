@@ -100,6 +100,11 @@ class ErrorCode(StrEnum):
     LEDGER_MONTH_CLOSED = "ledger_month_closed"
     LEDGER_IDEMPOTENCY_CONFLICT = "ledger_idempotency_conflict"
     LEDGER_REVERSAL_INVALID = "ledger_reversal_invalid"
+    PROJECT_NOT_FOUND = "project_not_found"
+    PROJECT_TRANSITION_INVALID = "project_transition_invalid"
+    DOCUMENT_REJECTED = "document_rejected"
+    COOPERATIVE_NOT_FOUND = "cooperative_not_found"
+    DIVIDENDS_INVALID = "dividends_invalid"
 
 
 STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
@@ -127,6 +132,11 @@ STATUS_BY_CODE: dict[ErrorCode, HTTPStatus] = {
     ErrorCode.LEDGER_MONTH_CLOSED: HTTPStatus.CONFLICT,
     ErrorCode.LEDGER_IDEMPOTENCY_CONFLICT: HTTPStatus.CONFLICT,
     ErrorCode.LEDGER_REVERSAL_INVALID: HTTPStatus.CONFLICT,
+    ErrorCode.PROJECT_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.PROJECT_TRANSITION_INVALID: HTTPStatus.CONFLICT,
+    ErrorCode.DOCUMENT_REJECTED: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.COOPERATIVE_NOT_FOUND: HTTPStatus.NOT_FOUND,
+    ErrorCode.DIVIDENDS_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.PHOTO_REJECTED: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ErrorCode.ALERT_TRANSITION_INVALID: HTTPStatus.CONFLICT,
     ErrorCode.CASE_TRANSITION_INVALID: HTTPStatus.CONFLICT,

@@ -35,7 +35,18 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.models import Role
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.projects.models import Account, AccountKind, ClosedMonth, Entry, EntryKind, Posting
+from bangfu.core.money import sum_fen
+from bangfu.projects.models import (
+    Account,
+    AccountKind,
+    Benefit,
+    ClosedMonth,
+    Entry,
+    EntryKind,
+    FundSource,
+    Posting,
+    ShareCapital,
+)
 
 # The accounts each kind of movement goes from and to.
 DIRECTIONS: dict[str, tuple[str, str]] = {
@@ -44,6 +55,8 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     EntryKind.TRANSFER: (AccountKind.PROJECT, AccountKind.PROJECT),
     EntryKind.DISBURSEMENT: (AccountKind.PROJECT, AccountKind.PROJECT),
     EntryKind.PAYMENT: (AccountKind.PROJECT, AccountKind.PAYEE),
+    # A cooperative's dividend: its declared profit (a source) to its members' account.
+    EntryKind.DIVIDEND: (AccountKind.SOURCE, AccountKind.PAYEE),
 }
 
 
@@ -94,6 +107,23 @@ def _check_move(kind: str, move: Move) -> None:
         raise _refuse(ErrorCode.LEDGER_MOVE_INVALID, _("From and to are one account."), "account")
     if move.source.kind != AccountKind.SOURCE:
         raise _refuse(ErrorCode.LEDGER_MOVE_INVALID, _("Name the fund source."), "source")
+    if (
+        kind == EntryKind.DIVIDEND
+        and move.from_account.fund_source != FundSource.COOPERATIVE_PROFIT
+    ):
+        raise _refuse(
+            ErrorCode.LEDGER_MOVE_INVALID,
+            _("Dividends are paid from a cooperative's profit."),
+            "source",
+        )
+    if (
+        kind in (EntryKind.FUNDING, EntryKind.DIVIDEND)
+        and move.from_account.kind == AccountKind.SOURCE
+        and move.from_account.pk != move.source.pk
+    ):
+        raise _refuse(
+            ErrorCode.LEDGER_MOVE_INVALID, _("A source pays out its own money."), "source"
+        )
     if kind == EntryKind.FUNDING and move.to_account.pk != move.source.pk:
         raise _refuse(
             ErrorCode.LEDGER_MOVE_INVALID, _("A source is funded with its own money."), "source"
@@ -105,9 +135,9 @@ def _check_move(kind: str, move: Move) -> None:
 
 
 def _fingerprint(
-    kind: str, day: dt.date, voucher: str, lines: Sequence[tuple[int, int, int]]
+    kind: str, day: dt.date, voucher: str, lines: Sequence[tuple[int, int, int]], detail: str
 ) -> str:
-    text = json.dumps([kind, day.isoformat(), voucher, sorted(lines)])
+    text = json.dumps([kind, day.isoformat(), voucher, sorted(lines), detail])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -175,6 +205,7 @@ def _record(
     lines: Sequence[tuple[Account, Account, int]],
     memo: str = "",
     reverses: Entry | None = None,
+    detail: str = "",
 ) -> Entry:
     """Write the entry and its postings; a key already recorded returns that entry."""
     if not idempotency_key.strip():
@@ -183,7 +214,7 @@ def _record(
         raise _refuse(ErrorCode.VALIDATION_ERROR, _("Give the voucher number."), "voucher")
     key = idempotency_key.strip()[:100]
     fingerprint = _fingerprint(
-        kind, entry_date, voucher.strip(), [(a.pk, s.pk, n) for a, s, n in lines]
+        kind, entry_date, voucher.strip(), [(a.pk, s.pk, n) for a, s, n in lines], detail
     )
     if (found := _existing(key, fingerprint)) is not None:
         return found
@@ -227,8 +258,11 @@ def ledger_post(
     idempotency_key: str,
     moves: Sequence[Move],
     memo: str = "",
+    detail: str = "",
 ) -> Entry:
-    """Record a movement (see the module docstring); returns its entry."""
+    """Record a movement (see the module docstring); returns its entry. ``detail`` is what
+    else the caller records with it (a payment's split among households): part of what makes
+    a repeated submission the same one."""
     if not moves:
         raise _refuse(ErrorCode.LEDGER_MOVE_INVALID, _("Nothing moves."), "amount")
     for move in moves:
@@ -245,6 +279,7 @@ def ledger_post(
         idempotency_key=idempotency_key,
         lines=lines,
         memo=memo,
+        detail=detail,
     )
 
 
@@ -321,7 +356,28 @@ def ledger_verify() -> list[str]:
                     f"{codes[source]}"
                 )
     breaches += _reversal_breaches(postings)
+    breaches += _split_breaches(postings)
     return breaches
+
+
+def _split_breaches(postings: dict[int, list[tuple[int, int, int]]]) -> list[str]:
+    """A payment split among households (benefits) or quantified as shares adds up to what
+    the payment brought its payee."""
+    found = []
+    for label, model in (("benefits", Benefit), ("shares", ShareCapital)):
+        sums = (
+            model.objects.filter(entry__isnull=False)
+            .values("entry")
+            .annotate(total=sum_fen("amount"))
+            .values_list("entry", "total")
+        )
+        for entry_id, total in sums:
+            paid = sum(amount for _a, _s, amount in postings.get(entry_id, []) if amount > 0)
+            if total != paid:
+                found.append(
+                    f"entry #{entry_id}: its {label} add up to {total} fen, it paid {paid}"
+                )
+    return found
 
 
 def _entry_breaches(

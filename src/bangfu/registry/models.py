@@ -300,6 +300,46 @@ class IncomeRecord(models.Model):
         return f"{self.household_id} {self.year}: {self.net_income_pc}"
 
 
+class IncomeType(models.TextChoices):
+    """The four income types of an income record another record may add to."""
+
+    WAGE = "wage_income", _("wage income")
+    BUSINESS = "business_income", _("business income (gross)")
+    PROPERTY = "property_income", _("property income")
+    TRANSFER = "transfer_income", _("transfer income")
+
+
+class LinkedIncome(models.Model):
+    """Income a household received through a record kept elsewhere in Bangfu — a project's
+    wages or produce purchase, a cooperative's dividend (联农带农) — entered there once and
+    counted here: the year's income record holds what was entered for it *plus* its linked
+    incomes, and shows each one with its origin. Written only by ``linked_income``."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="linked_incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    income_type = models.CharField(_("income type"), max_length=20, choices=IncomeType.choices)
+    amount = money(_("amount"))
+    origin = models.CharField(_("origin"), max_length=200)
+    # The record it comes from ("projects.benefit:17"): one linked income per record.
+    origin_key = models.CharField(_("origin key"), max_length=100, unique=True)
+    origin_url = models.CharField(_("origin page"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household", "-year", "pk"]
+        verbose_name = _("linked income")
+        verbose_name_plural = _("linked incomes")
+        indexes = [models.Index(fields=["household", "year"], name="linked_income_year")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="linked_income_amount")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year} {self.income_type} {self.amount}"
+
+
 class GuaranteeAssessment(models.Model):
     """两不愁三保障 + 饮水安全 for one year: evidence items, and results derived from them by the
     policy parameters in force for that year and province (never typed in)."""

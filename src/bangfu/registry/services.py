@@ -24,12 +24,12 @@ from bangfu.audit.services import audit_record, save_if_changed, save_with_histo
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.protect import Sealer, decrypt_text, encrypt_text, lookup_hash
 from bangfu.engine.guarantees import Evidence, MemberFacts, assess
-from bangfu.engine.income import IncomeInputs, income_figures
 from bangfu.regions.codes import Level, level_label
 from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.codelists import code_list
 from bangfu.registry.idnumber import check_consistency, mask_id_number, parse_id_number
+from bangfu.registry.linked_income import linked_by_type, recompute
 from bangfu.registry.models import (
     GuaranteeAssessment,
     Household,
@@ -853,16 +853,17 @@ def income_record_save(
     _year(year, "year")
     clean = {name: _money(amounts.get(name), name) for name in INCOME_FIELDS}
     persons = persons or household.size or 1
-    figures = income_figures(IncomeInputs(persons=persons, **clean))
     record = IncomeRecord.objects.filter(household=household, year=year).first()
     before = snapshot(record) if record else None
     record = record or IncomeRecord(household=household, year=year, persons=persons)
     record.persons = persons
+    # The amounts entered are the income besides the linked incomes (project wages, dividends
+    # …), which are recorded where they arise and added here: see registry.linked_income.
+    linked = linked_by_type([(household.pk, year)]).get((household.pk, year), {})
     for name, value in clean.items():
-        setattr(record, name, value)
+        setattr(record, name, value + linked.get(name, Decimal(0)))
     record.items = items or {}
-    record.net_income, record.net_income_pc = figures.net_income, figures.net_income_pc
-    record.net_income_pc_after_rigid = figures.net_income_pc_after_rigid
+    recompute(record)
     save_with_history(actor=actor, obj=record, before=before, reason=reason)
     _refresh_latest_income(household)
     return record

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('admin', 'System administrator'), ('east_office', 'Eastern cooperation office'), ('county', 'County staff'), ('township', 'Township staff'), ('village', 'Village staff'), ('auditor', 'Auditor (read-only)'), ('helper', 'Helper (帮扶责任人)')], default='village', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("admin", "System administrator"),
+                    ("east_office", "Eastern cooperation office"),
+                    ("county", "County staff"),
+                    ("township", "Township staff"),
+                    ("village", "Village staff"),
+                    ("auditor", "Auditor (read-only)"),
+                    ("helper", "Helper (帮扶责任人)"),
+                ],
+                default="village",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]

@@ -8,280 +8,890 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('monitoring', '0001_initial'),
-        ('regions', '0002_field_labels'),
-        ('registry', '0006_import_batch_queued'),
+        ("monitoring", "0001_initial"),
+        ("regions", "0002_field_labels"),
+        ("registry", "0006_import_batch_queued"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Campaign',
+            name="Campaign",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('start_year', models.PositiveSmallIntegerField(verbose_name='start year')),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='end year')),
-                ('target_helpers', models.PositiveIntegerField(default=0, verbose_name='target: people paired')),
-                ('target_households', models.PositiveIntegerField(default=0, verbose_name='target: households paired')),
-                ('target_enterprises', models.PositiveIntegerField(default=0, verbose_name='target: enterprises paired')),
-                ('target_villages', models.PositiveIntegerField(default=0, verbose_name='target: villages paired')),
-                ('target_sectors', models.PositiveIntegerField(default=0, verbose_name='target: sectors')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='campaigns', to='regions.region', verbose_name='district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("start_year", models.PositiveSmallIntegerField(verbose_name="start year")),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="end year"
+                    ),
+                ),
+                (
+                    "target_helpers",
+                    models.PositiveIntegerField(default=0, verbose_name="target: people paired"),
+                ),
+                (
+                    "target_households",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="target: households paired"
+                    ),
+                ),
+                (
+                    "target_enterprises",
+                    models.PositiveIntegerField(
+                        default=0, verbose_name="target: enterprises paired"
+                    ),
+                ),
+                (
+                    "target_villages",
+                    models.PositiveIntegerField(default=0, verbose_name="target: villages paired"),
+                ),
+                (
+                    "target_sectors",
+                    models.PositiveIntegerField(default=0, verbose_name="target: sectors"),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="campaigns",
+                        to="regions.region",
+                        verbose_name="district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'campaign',
-                'verbose_name_plural': 'campaigns',
-                'ordering': ['district__code', 'start_year', 'code'],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+                "ordering": ["district__code", "start_year", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdPlan',
+            name="HouseholdPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('goal', models.TextField(blank=True, verbose_name='goal')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assistance_plans', to='registry.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                ("goal", models.TextField(blank=True, verbose_name="goal")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assistance_plans",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household plan',
-                'verbose_name_plural': 'household plans',
-                'ordering': ['household__household_no', '-year'],
+                "verbose_name": "household plan",
+                "verbose_name_plural": "household plans",
+                "ordering": ["household__household_no", "-year"],
             },
         ),
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('industry', 'Industry support (产业帮扶)'), ('employment', 'Employment (就业帮扶)'), ('skills_training', 'Skills training (技能培训)'), ('micro_credit', 'Micro-credit (小额信贷)'), ('relocation', 'Relocation (易地搬迁)'), ('education_aid', 'Education aid (教育资助)'), ('dibao', 'Minimum living allowance (低保)'), ('tekun', 'Support for the extremely poor (特困供养)'), ('medical_assistance', 'Medical assistance (医疗救助)'), ('public_welfare_job', 'Public-welfare job (公益岗位)')], max_length=24, verbose_name='measure')),
-                ('amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='amount planned (yuan)')),
-                ('funder', models.CharField(blank=True, max_length=200, verbose_name='funder')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('expected_effect', models.CharField(blank=True, max_length=300, verbose_name='expected effect')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled')], default='planned', max_length=10, verbose_name='status')),
-                ('delivered_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='amount delivered (yuan)')),
-                ('delivered_on', models.DateField(blank=True, null=True, verbose_name='delivered on')),
-                ('outcome', models.CharField(blank=True, max_length=300, verbose_name='outcome')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assistance_measures', to='monitoring.case', verbose_name='monitoring case')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measures', to='assistance.householdplan', verbose_name='plan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("industry", "Industry support (产业帮扶)"),
+                            ("employment", "Employment (就业帮扶)"),
+                            ("skills_training", "Skills training (技能培训)"),
+                            ("micro_credit", "Micro-credit (小额信贷)"),
+                            ("relocation", "Relocation (易地搬迁)"),
+                            ("education_aid", "Education aid (教育资助)"),
+                            ("dibao", "Minimum living allowance (低保)"),
+                            ("tekun", "Support for the extremely poor (特困供养)"),
+                            ("medical_assistance", "Medical assistance (医疗救助)"),
+                            ("public_welfare_job", "Public-welfare job (公益岗位)"),
+                        ],
+                        max_length=24,
+                        verbose_name="measure",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="amount planned (yuan)",
+                    ),
+                ),
+                ("funder", models.CharField(blank=True, max_length=200, verbose_name="funder")),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                (
+                    "expected_effect",
+                    models.CharField(blank=True, max_length=300, verbose_name="expected effect"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "delivered_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="amount delivered (yuan)",
+                    ),
+                ),
+                (
+                    "delivered_on",
+                    models.DateField(blank=True, null=True, verbose_name="delivered on"),
+                ),
+                ("outcome", models.CharField(blank=True, max_length=300, verbose_name="outcome")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assistance_measures",
+                        to="monitoring.case",
+                        verbose_name="monitoring case",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measures",
+                        to="assistance.householdplan",
+                        verbose_name="plan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support measure',
-                'verbose_name_plural': 'support measures',
-                'ordering': ['plan', 'start_date', 'pk'],
+                "verbose_name": "support measure",
+                "verbose_name_plural": "support measures",
+                "ordering": ["plan", "start_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('kind', models.CharField(choices=[('enterprise', 'Enterprise'), ('social_org', 'Social organisation'), ('school', 'School'), ('hospital', 'Hospital'), ('unit', 'Government unit'), ('other', 'Other')], max_length=20, verbose_name='kind')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='unified social credit code')),
-                ('contact_name', models.CharField(blank=True, max_length=100, verbose_name='contact person')),
-                ('contact_phone', models.CharField(blank=True, max_length=40, verbose_name='contact phone')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('region', models.ForeignKey(help_text='Where the partner is registered (an eastern district for most).', on_delete=django.db.models.deletion.PROTECT, related_name='assistance_partners', to='regions.region', verbose_name='home region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enterprise", "Enterprise"),
+                            ("social_org", "Social organisation"),
+                            ("school", "School"),
+                            ("hospital", "Hospital"),
+                            ("unit", "Government unit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "credit_code",
+                    models.CharField(
+                        blank=True, max_length=18, verbose_name="unified social credit code"
+                    ),
+                ),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="contact person"),
+                ),
+                (
+                    "contact_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="contact phone"),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        help_text="Where the partner is registered (an eastern district for most).",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assistance_partners",
+                        to="regions.region",
+                        verbose_name="home region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'partner',
-                'verbose_name_plural': 'partners',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "partner",
+                "verbose_name_plural": "partners",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Helper',
+            name="Helper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('unit', models.CharField(blank=True, max_length=200, verbose_name='unit')),
-                ('post', models.CharField(blank=True, max_length=100, verbose_name='post')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('origin', models.CharField(choices=[('local_cadre', 'Local cadre'), ('east_volunteer', 'Eastern volunteer (千人联千户)'), ('enterprise', 'Enterprise'), ('other', 'Other')], max_length=20, verbose_name='origin')),
-                ('visit_every_days', models.PositiveSmallIntegerField(default=30, help_text='How often each assigned household must be visited.', verbose_name='visit every (days)')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='helpers', to='assistance.campaign', verbose_name='campaign')),
-                ('region', models.ForeignKey(help_text='Where the helper works: the village, township or county they help in.', on_delete=django.db.models.deletion.PROTECT, related_name='helpers', to='regions.region', verbose_name='region')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='helper', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='helpers', to='assistance.partner', verbose_name='partner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("unit", models.CharField(blank=True, max_length=200, verbose_name="unit")),
+                ("post", models.CharField(blank=True, max_length=100, verbose_name="post")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="phone")),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("local_cadre", "Local cadre"),
+                            ("east_volunteer", "Eastern volunteer (千人联千户)"),
+                            ("enterprise", "Enterprise"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="origin",
+                    ),
+                ),
+                (
+                    "visit_every_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="How often each assigned household must be visited.",
+                        verbose_name="visit every (days)",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="helpers",
+                        to="assistance.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        help_text="Where the helper works: the village, township or county they help in.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="helpers",
+                        to="regions.region",
+                        verbose_name="region",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="helper",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="helpers",
+                        to="assistance.partner",
+                        verbose_name="partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'helper',
-                'verbose_name_plural': 'helpers',
-                'ordering': ['region__code', 'name', 'pk'],
+                "verbose_name": "helper",
+                "verbose_name_plural": "helpers",
+                "ordering": ["region__code", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Secondment',
+            name="Secondment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('person', models.CharField(max_length=100, verbose_name='person')),
-                ('field', models.CharField(choices=[('cadre', 'Cadre (挂职干部)'), ('teacher', 'Teacher'), ('doctor', 'Doctor'), ('agronomist', 'Agronomist'), ('other', 'Other professional')], max_length=12, verbose_name='field')),
-                ('direction', models.CharField(choices=[('east_to_west', 'East → west'), ('west_to_east', 'West → east')], max_length=14, verbose_name='direction')),
-                ('home_unit', models.CharField(blank=True, max_length=200, verbose_name='home unit')),
-                ('posting_unit', models.CharField(max_length=200, verbose_name='posting unit')),
-                ('post', models.CharField(blank=True, max_length=100, verbose_name='post')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('serving', 'Serving'), ('completed', 'Completed'), ('withdrawn', 'Withdrawn')], max_length=10, verbose_name='status')),
-                ('long_term', models.BooleanField(default=True, help_text='Posted for a year or more.', verbose_name='long term')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='secondments', to='regions.pairing', verbose_name='pairing')),
-                ('posting_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='secondments_received', to='regions.region', verbose_name='posted to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("person", models.CharField(max_length=100, verbose_name="person")),
+                (
+                    "field",
+                    models.CharField(
+                        choices=[
+                            ("cadre", "Cadre (挂职干部)"),
+                            ("teacher", "Teacher"),
+                            ("doctor", "Doctor"),
+                            ("agronomist", "Agronomist"),
+                            ("other", "Other professional"),
+                        ],
+                        max_length=12,
+                        verbose_name="field",
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("east_to_west", "East → west"), ("west_to_east", "West → east")],
+                        max_length=14,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "home_unit",
+                    models.CharField(blank=True, max_length=200, verbose_name="home unit"),
+                ),
+                ("posting_unit", models.CharField(max_length=200, verbose_name="posting unit")),
+                ("post", models.CharField(blank=True, max_length=100, verbose_name="post")),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("serving", "Serving"),
+                            ("completed", "Completed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "long_term",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Posted for a year or more.",
+                        verbose_name="long term",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="secondments",
+                        to="regions.pairing",
+                        verbose_name="pairing",
+                    ),
+                ),
+                (
+                    "posting_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="secondments_received",
+                        to="regions.region",
+                        verbose_name="posted to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'secondment',
-                'verbose_name_plural': 'secondments',
-                'ordering': ['pairing', 'field', 'start_date', 'pk'],
+                "verbose_name": "secondment",
+                "verbose_name_plural": "secondments",
+                "ordering": ["pairing", "field", "start_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SocialPairing',
+            name="SocialPairing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enterprise_village', 'Enterprise ↔ village (百企联百村)'), ('org_village', 'Social organisation ↔ village'), ('unit_village', 'Unit ↔ village'), ('school_school', 'School ↔ school'), ('hospital_hospital', 'Hospital ↔ hospital'), ('other', 'Other pairing')], max_length=24, verbose_name='kind')),
-                ('counterpart', models.CharField(blank=True, help_text='The western school, hospital or organisation, when not a region.', max_length=200, verbose_name='counterpart')),
-                ('sector', models.CharField(blank=True, max_length=100, verbose_name='sector')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('committed_money', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='money committed (yuan)')),
-                ('committed_goods', models.CharField(blank=True, max_length=300, verbose_name='goods committed')),
-                ('committed_goods_value', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='value of goods committed (yuan)')),
-                ('committed_jobs', models.PositiveIntegerField(default=0, verbose_name='jobs committed')),
-                ('committed_purchases', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='purchases committed (yuan)')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='pairings', to='assistance.campaign', verbose_name='campaign')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pairings', to='assistance.partner', verbose_name='partner')),
-                ('regional_pairing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='social_pairings', to='regions.pairing', verbose_name='district pairing')),
-                ('west', models.ForeignKey(help_text='The village (or township, county) paired, or where the counterpart is.', on_delete=django.db.models.deletion.PROTECT, related_name='social_pairings', to='regions.region', verbose_name='western region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enterprise_village", "Enterprise ↔ village (百企联百村)"),
+                            ("org_village", "Social organisation ↔ village"),
+                            ("unit_village", "Unit ↔ village"),
+                            ("school_school", "School ↔ school"),
+                            ("hospital_hospital", "Hospital ↔ hospital"),
+                            ("other", "Other pairing"),
+                        ],
+                        max_length=24,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "counterpart",
+                    models.CharField(
+                        blank=True,
+                        help_text="The western school, hospital or organisation, when not a region.",
+                        max_length=200,
+                        verbose_name="counterpart",
+                    ),
+                ),
+                ("sector", models.CharField(blank=True, max_length=100, verbose_name="sector")),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                (
+                    "committed_money",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="money committed (yuan)",
+                    ),
+                ),
+                (
+                    "committed_goods",
+                    models.CharField(blank=True, max_length=300, verbose_name="goods committed"),
+                ),
+                (
+                    "committed_goods_value",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="value of goods committed (yuan)",
+                    ),
+                ),
+                (
+                    "committed_jobs",
+                    models.PositiveIntegerField(default=0, verbose_name="jobs committed"),
+                ),
+                (
+                    "committed_purchases",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0"),
+                        max_digits=14,
+                        verbose_name="purchases committed (yuan)",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings",
+                        to="assistance.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pairings",
+                        to="assistance.partner",
+                        verbose_name="partner",
+                    ),
+                ),
+                (
+                    "regional_pairing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_pairings",
+                        to="regions.pairing",
+                        verbose_name="district pairing",
+                    ),
+                ),
+                (
+                    "west",
+                    models.ForeignKey(
+                        help_text="The village (or township, county) paired, or where the counterpart is.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_pairings",
+                        to="regions.region",
+                        verbose_name="western region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'social pairing',
-                'verbose_name_plural': 'social pairings',
-                'ordering': ['west__code', 'partner__name', 'start_date', 'pk'],
+                "verbose_name": "social pairing",
+                "verbose_name_plural": "social pairings",
+                "ordering": ["west__code", "partner__name", "start_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DonationEntry',
+            name="DonationEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('pledge', 'Pledged'), ('receipt', 'Received')], max_length=10, verbose_name='kind')),
-                ('form', models.CharField(choices=[('money', 'Money'), ('goods', 'Goods')], max_length=10, verbose_name='form')),
-                ('donor_name', models.CharField(max_length=200, verbose_name='donor')),
-                ('donor_type', models.CharField(choices=[('individual', 'Individual'), ('enterprise', 'Enterprise'), ('social_org', 'Social organisation'), ('unit', 'Government unit'), ('other', 'Other')], max_length=20, verbose_name='donor type')),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Money, or the assessed value of goods; negative only in a reversal.', max_digits=14, verbose_name='amount (yuan)')),
-                ('goods', models.CharField(blank=True, max_length=300, verbose_name='goods')),
-                ('receipt_no', models.CharField(blank=True, max_length=60, verbose_name='receipt number')),
-                ('entry_date', models.DateField(verbose_name='date')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='note')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='donations', to='assistance.campaign', verbose_name='campaign')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='assistance.donationentry', verbose_name='reverses')),
-                ('pairing', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='donations', to='assistance.socialpairing', verbose_name='pairing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("pledge", "Pledged"), ("receipt", "Received")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("money", "Money"), ("goods", "Goods")],
+                        max_length=10,
+                        verbose_name="form",
+                    ),
+                ),
+                ("donor_name", models.CharField(max_length=200, verbose_name="donor")),
+                (
+                    "donor_type",
+                    models.CharField(
+                        choices=[
+                            ("individual", "Individual"),
+                            ("enterprise", "Enterprise"),
+                            ("social_org", "Social organisation"),
+                            ("unit", "Government unit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="donor type",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Money, or the assessed value of goods; negative only in a reversal.",
+                        max_digits=14,
+                        verbose_name="amount (yuan)",
+                    ),
+                ),
+                ("goods", models.CharField(blank=True, max_length=300, verbose_name="goods")),
+                (
+                    "receipt_no",
+                    models.CharField(blank=True, max_length=60, verbose_name="receipt number"),
+                ),
+                ("entry_date", models.DateField(verbose_name="date")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="donations",
+                        to="assistance.campaign",
+                        verbose_name="campaign",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="assistance.donationentry",
+                        verbose_name="reverses",
+                    ),
+                ),
+                (
+                    "pairing",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="donations",
+                        to="assistance.socialpairing",
+                        verbose_name="pairing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'donation entry',
-                'verbose_name_plural': 'donation entries',
-                'ordering': ['entry_date', 'pk'],
+                "verbose_name": "donation entry",
+                "verbose_name_plural": "donation entries",
+                "ordering": ["entry_date", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_on', models.DateField(verbose_name='visited on')),
-                ('findings', models.TextField(verbose_name='findings')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='longitude')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
-                ('helper', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='assistance.helper', verbose_name='helper')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='registry.household', verbose_name='household')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_on", models.DateField(verbose_name="visited on")),
+                ("findings", models.TextField(verbose_name="findings")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="assistance.helper",
+                        verbose_name="helper",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-visited_on', '-pk'],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-visited_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='VisitPhoto',
+            name="VisitPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stored_name', models.CharField(max_length=80, unique=True)),
-                ('original_name', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('sha256', models.CharField(max_length=64)),
-                ('width', models.PositiveIntegerField(default=0)),
-                ('height', models.PositiveIntegerField(default=0)),
-                ('visit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='assistance.visit', verbose_name='visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stored_name", models.CharField(max_length=80, unique=True)),
+                ("original_name", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("sha256", models.CharField(max_length=64)),
+                ("width", models.PositiveIntegerField(default=0)),
+                ("height", models.PositiveIntegerField(default=0)),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="photos",
+                        to="assistance.visit",
+                        verbose_name="visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit photo',
-                'verbose_name_plural': 'visit photos',
-                'ordering': ['visit', 'pk'],
+                "verbose_name": "visit photo",
+                "verbose_name_plural": "visit photos",
+                "ordering": ["visit", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('visit_every_days', models.PositiveSmallIntegerField(verbose_name='visit every (days)')),
-                ('end_reason', models.CharField(blank=True, max_length=300, verbose_name='reason for ending')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assistance_assignments', to='registry.household', verbose_name='household')),
-                ('helper', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='assistance.helper', verbose_name='helper')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                (
+                    "visit_every_days",
+                    models.PositiveSmallIntegerField(verbose_name="visit every (days)"),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(blank=True, max_length=300, verbose_name="reason for ending"),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assistance_assignments",
+                        to="registry.household",
+                        verbose_name="household",
+                    ),
+                ),
+                (
+                    "helper",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="assistance.helper",
+                        verbose_name="helper",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'helper assignment',
-                'verbose_name_plural': 'helper assignments',
-                'ordering': ['household__household_no', '-start_date', 'pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('household',), name='one_current_helper_per_household'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='assignment_dates_ordered')],
+                "verbose_name": "helper assignment",
+                "verbose_name_plural": "helper assignments",
+                "ordering": ["household__household_no", "-start_date", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("end_date__isnull", True)),
+                        fields=("household",),
+                        name="one_current_helper_per_household",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="assignment_dates_ordered",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='householdplan',
-            constraint=models.UniqueConstraint(fields=('household', 'year'), name='one_plan_per_year'),
+            model_name="householdplan",
+            constraint=models.UniqueConstraint(
+                fields=("household", "year"), name="one_plan_per_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='measure_dates_ordered'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="measure_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measure',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='measure_amount_ge_0'),
+            model_name="measure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="measure_amount_ge_0"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.UniqueConstraint(fields=('name', 'region'), name='partner_unique_name'),
+            model_name="partner",
+            constraint=models.UniqueConstraint(
+                fields=("name", "region"), name="partner_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='secondment',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='secondment_dates_ordered'),
+            model_name="secondment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="secondment_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='socialpairing',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='social_pairing_dates_ordered'),
+            model_name="socialpairing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="social_pairing_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='donationentry',
-            constraint=models.CheckConstraint(condition=models.Q(('pairing__isnull', False), ('campaign__isnull', False), _connector='OR'), name='donation_has_pairing_or_campaign'),
+            model_name="donationentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("pairing__isnull", False), ("campaign__isnull", False), _connector="OR"
+                ),
+                name="donation_has_pairing_or_campaign",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='donationentry',
-            constraint=models.CheckConstraint(condition=models.Q(('reverses__isnull', False), ('amount__gt', 0), _connector='OR'), name='donation_amount_positive_unless_reversal'),
+            model_name="donationentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reverses__isnull", False), ("amount__gt", 0), _connector="OR"),
+                name="donation_amount_positive_unless_reversal",
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
-"""Amounts of money in yuan to the fen, one definition for every assistance table: what an
-amount may be written as, and how the database sums amounts exactly.
+"""Amounts of money in yuan to the fen, one definition for every table of money (assistance,
+projects, cooperatives): what an amount may be written as, and how the database sums amounts
+exactly.
 
 * ``parse_yuan``: an amount from a form, a file, the API or code — a ``Decimal``, an ``int``
   or text (``1500``, ``1500.00``, ``6,099,000.00``) with at most two decimals (a third is
