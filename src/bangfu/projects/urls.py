@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
-from bangfu.projects import views_cooperatives, views_projects
+from bangfu.projects import views_cooperatives, views_imports, views_projects
 
-urlpatterns = [*views_projects.urlpatterns, *views_cooperatives.urlpatterns]
+urlpatterns = [
+    *views_projects.urlpatterns,
+    *views_cooperatives.urlpatterns,
+    *views_imports.urlpatterns,
+]
