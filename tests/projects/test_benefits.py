@@ -16,8 +16,9 @@ from bangfu.projects.flow import fund_flow
 from bangfu.projects.ledger import ledger_verify
 from bangfu.projects.models import Benefit
 from bangfu.projects.services import project_account, source_account
+from bangfu.regions.models import Region
 from bangfu.registry.linked_income import entered_amounts
-from bangfu.registry.models import Household, IncomeRecord, LinkedIncome
+from bangfu.registry.models import IncomeRecord, LinkedIncome
 from bangfu.registry.services import income_record_save
 from tests.projects.conftest import DAY, make_households
 
@@ -155,13 +156,53 @@ def test_produce_is_quantity_times_price_and_bad_rows_are_named(users, project):
     assert Benefit.objects.count() == 1  # nothing half-written
 
 
-def test_a_household_outside_the_projects_region_is_refused(users, project):
-    outside = Household.objects.filter().exclude(village__code__startswith="532822").first()
-    if outside is None:
-        pytest.skip("no household outside 勐海 in the test registry")
+def test_a_household_outside_the_projects_region_is_refused(users):
+    """A project of 勐往乡 cannot pay a household of 纳丙村 (勐阿镇)."""
+    from bangfu.projects.services import allocate, fund, project_save
+
+    admin = users["admin"]
+    township = project_save(
+        actor=admin,
+        code="mengwang-roads",
+        name="勐往乡道路",
+        kind="infrastructure",
+        region=Region.objects.get(code="532822202000"),
+        year=2025,
+    )
+    fund(
+        actor=admin,
+        fund_source="local_fiscal",
+        year=2025,
+        amount="100",
+        entry_date=DAY,
+        voucher="F",
+        idempotency_key="f",
+    )
+    allocate(
+        actor=admin,
+        project=township,
+        fund_source="local_fiscal",
+        year=2025,
+        amount="100",
+        entry_date=DAY,
+        voucher="A",
+        idempotency_key="a",
+    )
+    (nabing,) = make_households(users, 1)
     with pytest.raises(BangfuError) as refused:
-        pay(users, project, [BenefitIn("1.00", outside)])
-    assert refused.value.field == "household"
+        benefit_pay(
+            actor=admin,
+            project=township,
+            source=source_account("local_fiscal", 2025),
+            mechanism="wages",
+            year=2025,
+            rows=[BenefitIn("1.00", nabing)],
+            entry_date=DAY,
+            voucher="P",
+            idempotency_key="p",
+        )
+    assert refused.value.field == "household" and "outside 勐往乡" in refused.value.message
+    assert not Benefit.objects.exists()
 
 
 def test_more_than_the_project_holds_cannot_be_paid(users, project):
@@ -171,3 +212,17 @@ def test_more_than_the_project_holds_cannot_be_paid(users, project):
     assert refused.value.code == ErrorCode.LEDGER_INSUFFICIENT_FUNDS
     assert not Benefit.objects.exists() and not LinkedIncome.objects.exists()
     assert project_account(project).postings.count() == 1
+
+
+def test_the_api_shows_the_linked_income_in_the_households_income(users, project, api_token, client):
+    (household,) = make_households(users, 1)
+    pay(users, project, [BenefitIn("250.00", household)])
+    response = client.get(
+        f"/api/v1/households/{household.pk}/incomes", headers=api_token("menghai-county")
+    )
+    assert response.status_code == 200
+    (income,) = response.json()
+    assert Decimal(income["wage_income"]) == Decimal("8250.00")
+    (linked,) = income["linked"]
+    assert linked["income_type"] == "wage_income" and Decimal(linked["amount"]) == Decimal("250")
+    assert "纳丙村茶叶精制厂" in linked["origin"]

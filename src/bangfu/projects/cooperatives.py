@@ -184,7 +184,7 @@ def shares_add(
         cooperative=cooperative,
         household=household,
         kind=kind,
-        amount=parse_yuan(amount, field="amount"),
+        amount=_yuan(amount, "amount"),
         shares=_shares(shares, 1),
         recorded_on=recorded_on,
         note=note.strip()[:300],
@@ -259,6 +259,12 @@ def funds_to_shares(
     return entry
 
 
+def _yuan(value: Any, field: str) -> Decimal:
+    amount = parse_yuan(value, field=field)
+    assert amount is not None  # blank is refused
+    return amount
+
+
 def _ratio(value: Any) -> Decimal:
     try:
         ratio = Decimal(str(value).strip().rstrip("%")) / (
@@ -305,10 +311,10 @@ def year_declare(
     profit_yuan = _signed_yuan(profit)
     before = snapshot(found) if found else None
     row = found or CooperativeYear(cooperative=cooperative, year=year)
-    row.revenue = parse_yuan(revenue, field="revenue")
+    row.revenue = _yuan(revenue, "revenue")
     row.profit = profit_yuan
     row.payout_ratio = _ratio(payout_ratio)
-    row.poor_minimum = parse_yuan(poor_minimum, field="poor_minimum")
+    row.poor_minimum = _yuan(poor_minimum, "poor_minimum")
     save_with_history(actor=actor, obj=row, before=before)
     return row
 
@@ -317,8 +323,7 @@ def _signed_yuan(value: Any) -> Decimal:
     """A profit may be a loss: parse the magnitude, keep the sign."""
     text = str(value).strip() if not isinstance(value, Decimal) else str(value)
     negative = text.startswith("-")
-    amount = parse_yuan(text.lstrip("-"), field="profit")
-    assert amount is not None
+    amount = _yuan(text.lstrip("-"), "profit")
     return -amount if negative else amount
 
 
@@ -357,7 +362,7 @@ def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
         split = engine.allocate(total, people, minimum_fen=int(cooperative_year.poor_minimum * 100))
     except engine.MinimumNotMet as refusal:
         raise BangfuError(ErrorCode.DIVIDENDS_INVALID, str(refusal), field="poor_minimum") from None
-    return {int(key): amount for key, amount in split.items()}
+    return {int(str(key)): amount for key, amount in split.items()}
 
 
 def profit_source(cooperative_year: CooperativeYear) -> Account:

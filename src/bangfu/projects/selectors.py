@@ -60,7 +60,7 @@ def may_change_project(user: Any, project: Project) -> bool:
     """The capture scope covers the project's region or its pairing's eastern side (also for
     a project not yet saved)."""
     scope = scope_for(user, "capture")
-    east = project.pairing.east.code if project.pairing_id else None
+    east = project.pairing.east.code if project.pairing is not None else None
     return scope.covers(project.region.code) or (east is not None and scope.covers(east))
 
 

@@ -118,7 +118,9 @@ def project_save(
     code = _text(code, "code", 40)
     if slugify(code) != code.lower():
         raise invalid(_("A code has letters, digits, - and _ only."), "code")
-    clash = Project.objects.filter(code=code).exclude(pk=getattr(project, "pk", None))
+    clash = Project.objects.filter(code=code)
+    if project is not None:
+        clash = clash.exclude(pk=project.pk)
     if clash.exists():
         raise invalid(_("The code {code} is taken.").format(code=code), "code")
     if pairing is not None and not pairing.active_in(year):

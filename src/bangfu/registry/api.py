@@ -263,7 +263,19 @@ class HouseholdPage(Schema):
     items: list[HouseholdSummaryOut]
 
 
+class LinkedIncomeOut(Schema):
+    income_type: str = Field(
+        description="wage_income, business_income, property_income or transfer_income"
+    )
+    amount: Decimal
+    origin: str = Field(description="what paid it: a project's wages, a cooperative's dividend …")
+    origin_url: str
+
+
 class IncomeOut(Schema):
+    """The year's income; each income type includes the linked incomes listed in ``linked``
+    (recorded where they arose, never typed in twice)."""
+
     year: int
     persons: int
     wage_income: Decimal
@@ -281,13 +293,26 @@ class IncomeOut(Schema):
     )
     net_income_pc: Decimal = Field(description="derived: net income ÷ persons")
     net_income_pc_after_rigid: Decimal = Field(description="derived: after rigid spending")
+    linked: list[LinkedIncomeOut] = Field(
+        default_factory=list, description="linked incomes included in the amounts above"
+    )
 
     @staticmethod
     def of(r: IncomeRecord) -> IncomeOut:
         names = [*INCOME_FIELDS, "year", "persons", "items", "net_income", "net_income_pc"]
+        linked = r.household.linked_incomes.filter(year=r.year).order_by("pk")
         return IncomeOut(
             **{n: getattr(r, n) for n in names},
             net_income_pc_after_rigid=r.net_income_pc_after_rigid,
+            linked=[
+                LinkedIncomeOut(
+                    income_type=x.income_type,
+                    amount=x.amount,
+                    origin=x.origin,
+                    origin_url=x.origin_url,
+                )
+                for x in linked
+            ],
         )
 
 
@@ -517,6 +542,8 @@ class HouseholdQuery(Schema):
 
 
 class IncomeIn(Schema):
+    """The amounts entered for the year, besides its linked incomes (which are added)."""
+
     year: int
     persons: int | None = Field(None, description="default: the household size")
     wage_income: Decimal = Decimal(0)
