@@ -39,6 +39,7 @@ def books(users: dict[str, Any]) -> dict[str, Any]:
         kind="industry",
         region=Region.objects.get(code="532822106207"),
         implementer="纳丙村合作社",
+        year=2025,
     )
     made = {
         "external": Account.objects.create(code="external", name="外部", kind="external"),

@@ -20,7 +20,7 @@ from bangfu.regions.models import Region
 import datetime as dt
 admin = User.objects.create(username="ledger-admin", role=Role.ADMIN, is_superuser=True)
 region = Region.objects.create(code="532822000000", name_zh="勐海县", level=3, is_west=True)
-project = Project.objects.create(code="p", name="p", kind="industry", region=region)
+project = Project.objects.create(code="p", name="p", kind="industry", region=region, year=2025)
 external = Account.objects.create(code="external", name="external", kind="external")
 aid = Account.objects.create(code="aid", name="aid", kind="source", fund_source="east_aid")
 county = Account.objects.create(code="county", name="county", kind="project", project=project)

@@ -13,6 +13,7 @@ from bangfu.accounts.models import Role
 from bangfu.accounts.services import user_upsert
 from bangfu.assistance.demo import AssistanceDemo, assistance_demo_load
 from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.projects.demo import ProjectsDemo, projects_demo_load
 from bangfu.regions.reference import (
     LoadResult,
     load_pairings,
@@ -56,6 +57,7 @@ class DemoReport:
     users: list[DemoUser] = field(default_factory=list)
     households: DemoLoad | None = None
     assistance: AssistanceDemo | None = None
+    projects: ProjectsDemo | None = None
 
 
 def require_demo_allowed() -> None:
@@ -78,8 +80,10 @@ def build_demo(
     ``bangfu.registry.demo``: deterministic, and idempotent — households already loaded are
     kept, only missing ones are added). ``households=0`` loads no households. With
     ``assistance``, add the seed's social pairing and secondments (``bangfu.assistance.demo``:
-    Fengxian's campaign, Qingpu's secondments; idempotent too). ``bangfu demo`` asks for it;
-    the test session's database leaves it out."""
+    Fengxian's campaign, Qingpu's secondments; idempotent too) and the projects, the fund
+    ledger and the cooperatives (``bangfu.projects.demo``: 纳丙村's tea refinery, Songjiang's
+    seed supply, Dingri's 564 cooperatives; written once, refused the second time). ``bangfu
+    demo`` asks for it; the test session's database leaves it out."""
     report = _build_reference(seed)
     if households:
         report.households = demo_households_load(
@@ -87,6 +91,7 @@ def build_demo(
         )
     if assistance:
         report.assistance = assistance_demo_load()
+        report.projects = projects_demo_load()
     return report
 
 

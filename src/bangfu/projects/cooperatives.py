@@ -362,6 +362,8 @@ def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
         split = engine.allocate(total, people, minimum_fen=int(cooperative_year.poor_minimum * 100))
     except engine.MinimumNotMet as refusal:
         raise BangfuError(ErrorCode.DIVIDENDS_INVALID, str(refusal), field="poor_minimum") from None
+    except ValueError as refusal:  # no member left to share what is above the minimums
+        raise BangfuError(ErrorCode.DIVIDENDS_INVALID, str(refusal), field="poor_minimum") from None
     return {int(str(key)): amount for key, amount in split.items()}
 
 
@@ -450,6 +452,50 @@ def dividends_pay(
 
 
 # ---------------------------------------------------------------------------- 以奖代补 awards
+
+
+@transaction.atomic
+def award_scheme_save(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    year: int,
+    criterion: str,
+    amount: Any,
+    paying_project: Project,
+    region: Region,
+    threshold: Any = None,
+) -> AwardScheme:
+    """A 以奖代补 scheme, paid from ``paying_project``'s account, for the cooperatives of
+    ``region`` (within the project's region or the project's pairing's western side)."""
+    require_project(actor, paying_project)
+    if not code.strip() or AwardScheme.objects.filter(code=code.strip()).exists():
+        raise invalid(_("Give a code not yet used."), "code")
+    if not name.strip():
+        raise invalid(_("This is required."), "name")
+    if criterion not in AwardCriterion.values:
+        raise invalid(_("{value!r} is not a criterion.").format(value=criterion), "criterion")
+    needs_threshold = criterion in (
+        AwardCriterion.PROFIT_AT_LEAST,
+        AwardCriterion.POOR_MEMBERS_AT_LEAST,
+    )
+    if needs_threshold and threshold in (None, ""):
+        raise invalid(_("This criterion needs a threshold."), "threshold")
+    if not RegionScope.of([paying_project.region.code]).covers(region.code):
+        raise invalid(_("The region is outside the paying project's region."), "region")
+    scheme = AwardScheme(
+        code=code.strip()[:40],
+        name=name.strip()[:200],
+        year=year,
+        criterion=criterion,
+        threshold=None if threshold in (None, "") else _yuan(threshold, "threshold"),
+        amount=parse_yuan(amount, field="amount", positive=True),
+        paying_account=project_account(paying_project),
+        region=region,
+    )
+    save_with_history(actor=actor, obj=scheme, before=None)
+    return scheme
 
 
 def award_check(scheme: AwardScheme, cooperative: Cooperative) -> tuple[bool, str]:

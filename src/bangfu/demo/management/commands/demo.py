@@ -108,6 +108,22 @@ class Command(BaseCommand):
                 f"secondments {social.secondments_created}, donation entries "
                 f"{social.donations_created}{villages}."
             )
+        projects = report.projects
+        if projects is not None:
+            if projects.already:
+                self.stdout.write("Projects: the demo projects and cooperatives are present.")
+            else:
+                self.stdout.write(
+                    f"Projects created: {projects.projects} projects; Dingri {projects.villages} "
+                    f"villages ({projects.villages_created} demo villages added), "
+                    f"{projects.cooperatives} cooperatives covering {projects.villages_covered} "
+                    f"villages, {projects.with_income} with income, {projects.members:,} members, "
+                    f"dividends paid {projects.dividends_paid:,.2f} yuan "
+                    f"({projects.dividend_payments} payments), {projects.awards} awards "
+                    f"({projects.awards_yuan:,.2f} yuan); 纳丙村 wages to "
+                    f"{projects.wage_households} households, fresh leaf from "
+                    f"{projects.leaf_households} ({projects.seconds:.1f} s; /projects/)."
+                )
         self.stdout.write(f"\nDemo logins (password: {DEMO_PASSWORD})")
         for user in report.users:
             self.stdout.write(f"  {user.username:<18} {user.role.label}  {user.display_name}")
