@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from bangfu.projects.models import Account, AccountKind, Posting, Project
+from bangfu.projects.models import Account, AccountKind, FundSource, Posting, Project
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,21 @@ def fund_flow(project: Project) -> FundFlow:
     return flow
 
 
+def source_label(source: Account) -> str:
+    """A fund source's name in the reader's language (the stored name is in the language of
+    whoever opened the account)."""
+    if source.fund_source and source.fund_source != FundSource.COOPERATIVE_PROFIT and source.year:
+        return f"{FundSource(source.fund_source).label} {source.year}"
+    return source.name
+
+
 def _links(
     flow: FundFlow, accounts: dict[int, Account], to_payee: dict[tuple[int, int], int]
 ) -> None:
     project_label = str(flow.project)
     for line in flow.lines:
         if line.received:
-            flow.links.append((line.source.name, project_label, line.received))
+            flow.links.append((source_label(line.source), project_label, line.received))
     by_payee: dict[str, int] = defaultdict(int)
     for (account, _source), amount in to_payee.items():
         payee = accounts[account]

@@ -65,11 +65,12 @@ def invalid(message: str, field: str) -> BangfuError:
     return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
 
 
-def require_project(actor: Any, project: Project) -> None:
+def require_project(actor: Any, project: Project, field: str | None = None) -> None:
     if not may_change_project(actor, project):
         raise BangfuError(
             ErrorCode.PERMISSION_DENIED,
             _("Only staff of the project's region or of its eastern partner may do this."),
+            field=field,
         )
 
 
@@ -137,7 +138,7 @@ def project_save(
     project.implementer = _text(implementer, "implementer", 200, required=False)
     project.start_date, project.end_date = start_date, end_date
     project.description = description.strip()
-    require_project(actor, project)
+    require_project(actor, project, "region")
     save_with_history(actor=actor, obj=project, before=before, reason=reason)
     return project
 

@@ -1,0 +1,50 @@
+"""Projects in Chromium, at desktop and phone sizes: the county's project office opens the
+projects from the menu, registers a project, sees its page with the money chart (inline SVG,
+no script) and records a milestone, which moves the project's progress."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import expect
+
+if TYPE_CHECKING:
+    from .conftest import UI
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_new_project_shows_its_money_chart_and_takes_a_milestone(ui: UI) -> None:
+    page = ui.page
+    code = f"browser-{ui.viewport}"
+    ui.login("menghai-county")
+    ui.nav("projects")
+    expect(page.locator("#projects")).to_be_visible()
+    page.locator("#add-project").click()
+    page.locator("#project-code").fill(code)
+    page.locator("#project-name").fill("勐海县茶叶初制所提质改造")
+    page.locator("#project-region").fill("532822000000")
+    page.locator("#project-year").fill("2025")
+    page.locator("#project-save").click()
+
+    expect(page.locator("h1")).to_contain_text("勐海县茶叶初制所提质改造")
+    chart = page.locator("svg#sankey")
+    expect(chart).to_be_visible()
+    expect(page.locator("#reconciliation")).to_be_visible()
+    ui.shot("1-project")
+
+    form = page.locator("#milestone-form")
+    form.scroll_into_view_if_needed()
+    page.locator("#milestone-name").fill("厂房改造完工")
+    page.locator("#milestone-planned").fill("2025-09-30")
+    page.locator("#milestone-progress").fill("60")
+    page.locator("#milestone-save").click()
+
+    expect(page.locator("#milestone-table")).to_contain_text("厂房改造完工")
+    expect(page.locator("#project-progress")).to_have_text("60 %")
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits, "the project page is wider than the screen"
+    ui.shot("2-milestone")
+    assert not ui.errors
+    assert not ui.failed
