@@ -19,16 +19,16 @@ from django.core.management import CommandError, call_command
 from bangfu.assistance import donations
 from bangfu.assistance.imports import TABLES, import_table
 from bangfu.assistance.models import DonationEntry, DonorType
-from bangfu.assistance.sheets import (
+from bangfu.audit.models import AuditEntry
+from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.registry.importers.cells import convert_int
+from bangfu.registry.sheets import (
     SheetColumn,
     SheetSpec,
     import_sheet,
     write_sheet_report,
     write_sheet_template,
 )
-from bangfu.audit.models import AuditEntry
-from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.registry.importers.cells import convert_int
 from tests.assistance.test_donations import ledger  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db

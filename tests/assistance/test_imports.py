@@ -40,11 +40,11 @@ from bangfu.assistance.models import (
     SocialPairingKind,
     Visit,
 )
-from bangfu.assistance.sheets import convert_plain, convert_yuan, write_sheet_template
 from bangfu.audit.selectors import object_history
 from bangfu.regions.models import Region
 from bangfu.registry.importers import CellError
 from bangfu.registry.services import household_save
+from bangfu.registry.sheets import convert_plain, convert_yuan, write_sheet_template
 from tests.registry.factories import household_in
 
 pytestmark = pytest.mark.django_db

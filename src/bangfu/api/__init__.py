@@ -15,6 +15,7 @@ from bangfu.api.problems import install_problem_handlers
 from bangfu.api.regions import pairings_router, regions_router
 from bangfu.assistance.api import assistance_router
 from bangfu.monitoring.api import monitoring_router
+from bangfu.projects.api import router as projects_router
 from bangfu.registry.api import households_router
 
 api = NinjaAPI(
@@ -35,3 +36,4 @@ api.add_router("/v1/pairings", pairings_router)
 api.add_router("/v1/households", households_router)
 api.add_router("/v1/monitoring", monitoring_router)
 api.add_router("/v1/assistance", assistance_router)
+api.add_router("/v1/projects", projects_router)

@@ -59,13 +59,6 @@ from bangfu.assistance.models import (
     SocialPairing,
 )
 from bangfu.assistance.selectors import campaigns_for, donations_for, pairings_for
-from bangfu.assistance.sheets import (
-    SheetColumn,
-    SheetRow,
-    SheetSpec,
-    choice,
-    spellings_of,
-)
 from bangfu.audit.services import save_with_history
 from bangfu.core.errors import BangfuError, ErrorCode, not_found
 from bangfu.core.money import CENT, MAX_YUAN, parse_yuan, sum_fen, yuan
@@ -80,6 +73,13 @@ from bangfu.registry.importers.cells import (
     convert_text,
 )
 from bangfu.registry.services import Problem, ValidationFailed
+from bangfu.registry.sheets import (
+    SheetColumn,
+    SheetRow,
+    SheetSpec,
+    choice,
+    spellings_of,
+)
 
 MAX_AMOUNT = MAX_YUAN  # DonationEntry.amount: 14 digits, 2 of them decimals
 LIMITS = {"donor_name": 200, "goods": 300, "receipt_no": 60, "note": 300}

@@ -79,17 +79,6 @@ from bangfu.assistance.selectors import (
     secondments_for,
     visits_for,
 )
-from bangfu.assistance.sheets import (
-    SheetColumn,
-    SheetResult,
-    SheetRow,
-    SheetSpec,
-    choice,
-    convert_plain,
-    convert_yuan,
-    import_sheet,
-    spellings_of,
-)
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.regions.models import Pairing, Region
 from bangfu.regions.selectors import pairing_list
@@ -106,6 +95,17 @@ from bangfu.registry.importers.cells import (
 )
 from bangfu.registry.models import Household
 from bangfu.registry.services import Problem, ValidationFailed
+from bangfu.registry.sheets import (
+    SheetColumn,
+    SheetResult,
+    SheetRow,
+    SheetSpec,
+    choice,
+    convert_plain,
+    convert_yuan,
+    import_sheet,
+    spellings_of,
+)
 
 T = TypeVar("T")
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names nothing

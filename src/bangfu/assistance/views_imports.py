@@ -24,10 +24,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bangfu.assistance.imports import TABLES, Table
-from bangfu.assistance.sheets import SheetResult, write_sheet_report, write_sheet_template
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.web import XLSX, refusals_as_http
 from bangfu.registry.importers import max_bytes
+from bangfu.registry.sheets import SheetResult, write_sheet_report, write_sheet_template
 
 PROBLEMS_SHOWN = 200
 REPORTS_KEPT_SECONDS = 24 * 3600

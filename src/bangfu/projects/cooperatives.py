@@ -265,6 +265,12 @@ def _yuan(value: Any, field: str) -> Decimal:
     return amount
 
 
+def _positive_yuan(value: Any) -> Decimal:
+    amount = parse_yuan(value, field="amount", positive=True)
+    assert amount is not None  # blank is refused
+    return amount
+
+
 def _ratio(value: Any) -> Decimal:
     try:
         ratio = Decimal(str(value).strip().rstrip("%")) / (
@@ -490,7 +496,7 @@ def award_scheme_save(
         year=year,
         criterion=criterion,
         threshold=None if threshold in (None, "") else _yuan(threshold, "threshold"),
-        amount=parse_yuan(amount, field="amount", positive=True),
+        amount=_positive_yuan(amount),
         paying_account=project_account(paying_project),
         region=region,
     )

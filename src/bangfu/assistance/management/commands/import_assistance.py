@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bangfu.assistance.imports import TABLES
-from bangfu.assistance.sheets import SheetResult, write_sheet_report
+from bangfu.registry.sheets import SheetResult, write_sheet_report
 
 SHOWN_PROBLEMS = 50
 

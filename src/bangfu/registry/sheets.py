@@ -1,4 +1,4 @@
-"""A small, generic spreadsheet row importer for the assistance tables, driven by a spec.
+"""A small, generic spreadsheet row importer, driven by a spec (one per table).
 
 A table describes its file once — a ``SheetSpec``: its columns, each with the header spellings
 accepted (Chinese first: the template's and the report's header; then English and others), a
