@@ -214,7 +214,9 @@ def test_more_than_the_project_holds_cannot_be_paid(users, project):
     assert project_account(project).postings.count() == 1
 
 
-def test_the_api_shows_the_linked_income_in_the_households_income(users, project, api_token, client):
+def test_the_api_shows_the_linked_income_in_the_households_income(
+    users, project, api_token, client
+):
     (household,) = make_households(users, 1)
     pay(users, project, [BenefitIn("250.00", household)])
     response = client.get(
