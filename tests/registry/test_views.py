@@ -464,10 +464,12 @@ def test_pages_need_sign_in() -> None:
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-RECORD_QUERIES = 16  # the household, members, incomes, guarantees, history, session, user…
-# The assistance section (bangfu.assistance.panels): the reader's helper record, the current
-# helper with the last visit, the measures, the visits and their photos, waiting cases.
-PANEL_QUERIES = 5
+# the household, members, incomes and their linked incomes, guarantees, history, session, user…
+RECORD_QUERIES = 17
+# The sections of higher apps: assistance (bangfu.assistance.panels: the reader's helper
+# record, the current helper with the last visit, the measures, the visits and their photos,
+# waiting cases) and projects (bangfu.projects.panels: one query when nothing to show).
+PANEL_QUERIES = 6
 
 
 def test_detail_query_count_does_not_grow_with_members(

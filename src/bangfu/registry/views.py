@@ -55,11 +55,13 @@ from bangfu.registry.forms import (
     member_formset,
     member_in,
 )
+from bangfu.registry.linked_income import entered_amounts
 from bangfu.registry.models import (
     GuaranteeAssessment,
     Household,
     HouseholdStatus,
     IncomeRecord,
+    LinkedIncome,
     Member,
 )
 from bangfu.registry.panels import household_panels
@@ -456,6 +458,8 @@ def _detail_context(
             choices=steps, initial={"on_date": timezone.localdate(), "level": _default_level(user)}
         )
     incomes = list(household.incomes.order_by("year"))
+    linked = _linked_by_year(household)
+    income_rows = [(r, linked.pop(r.year, [])) for r in reversed(incomes)]
     ancestors = [a for a in region_ancestors(region=household.village) if a.level >= Level.COUNTY]
     return {
         "household": household,
@@ -468,6 +472,8 @@ def _detail_context(
         "can_capture": can_capture,
         "phone": household.phone if personal else mask_phone(household.phone),
         "incomes": list(reversed(incomes)),
+        "income_rows": income_rows,  # each record with its linked incomes
+        "linked_waiting": sorted(linked.items(), reverse=True),  # years without a record
         "chart": income_chart(incomes, _poverty_lines(household, [r.year for r in incomes])),
         "guarantees": _guarantee_rows(list(household.guarantees.order_by("-year"))),
         "changes": list(household.status_changes.select_related("actor").order_by("-at", "-id")),
@@ -634,6 +640,14 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- incomes and guarantees ------------------------------------------------------------------
 
 
+def _linked_by_year(household: Household) -> dict[int, list[LinkedIncome]]:
+    """The household's linked incomes (project wages, dividends …) by year."""
+    by_year: dict[int, list[LinkedIncome]] = {}
+    for linked in household.linked_incomes.order_by("-year", "income_type", "pk"):
+        by_year.setdefault(linked.year, []).append(linked)
+    return by_year
+
+
 def _year_param(request: HttpRequest) -> int | None:
     text = request.GET.get("year", "").strip()
     return int(text) if text.isdigit() and len(text) == 4 else None
@@ -649,7 +663,9 @@ def household_income(request: HttpRequest, pk: int) -> HttpResponse:
     record = household.incomes.filter(year=year).first() if year else None
     initial: dict[str, Any] = {"year": year or timezone.localdate().year - 1}
     if record is not None:
+        # The form holds what was entered by hand; the linked incomes are added on saving.
         initial.update({name: getattr(record, name) for name in INCOME_FIELDS})
+        initial.update(entered_amounts(record))
         initial["persons"] = record.persons
     form = IncomeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -669,7 +685,9 @@ def household_income(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Income for {year} saved.").format(year=data["year"]))
             return redirect("household-detail", pk=household.pk)
-    context = {"form": form, "household": household, "record": record}
+    shown_year = record.year if record is not None else year
+    linked = _linked_by_year(household).get(shown_year, []) if shown_year else []
+    context = {"form": form, "household": household, "record": record, "linked": linked}
     return render(request, "registry/income_form.html", context)
 
 
