@@ -30,7 +30,7 @@ from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.money import parse_yuan
 from bangfu.projects import selectors
 from bangfu.projects.benefits import BenefitIn, benefit_pay
-from bangfu.projects.flow import fund_flow
+from bangfu.projects.flow import fund_flow, source_label
 from bangfu.projects.models import Benefit, Cooperative, Entry, Project, ProjectStatus
 from bangfu.projects.services import project_progress, source_account
 from bangfu.regions.scope import RegionScope
@@ -390,7 +390,7 @@ def project_flow(request: HttpRequest, project_id: int) -> Any:
         lines=[
             FlowLineOut(
                 source_code=line.source.code,
-                source_name=line.source.name,
+                source_name=source_label(line.source),
                 fund_source=line.source.fund_source,
                 year=line.source.year,
                 received=_fen(line.received),

@@ -79,8 +79,11 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
+Link = tuple[str, str, int] | tuple[str, str, int, str | None]
+
+
 def sankey_svg(
-    links: Sequence[tuple[str, str, int]],
+    links: Sequence[Link],
     *,
     title: str,
     empty_text: str = "",
@@ -89,13 +92,16 @@ def sankey_svg(
     element_id: str = "sankey",
 ) -> str:
     """The chart's ``<svg>`` markup (every text escaped), ``muted``: labels drawn grey (what is
-    still held). Links of 0 fen or less are left out."""
-    links = [(a, b, int(f)) for a, b, f in links if int(f) > 0]
+    still held). A link may name a fourth label, the node whose colour its band takes (a
+    payment in the colour of the fund source whose money it was). Links of 0 fen or less are
+    left out."""
+    bands = [_band_of(link) for link in links if int(link[2]) > 0]
+    plain = [(a, b, f) for a, b, f, _t in bands]
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(element_id)}" class="sankey" '
         f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="12" '
     )
-    if not links:
+    if not plain:
         return (
             head + f'viewBox="0 0 {WIDTH} 60" width="100%" style="max-width:{WIDTH}px">'
             f"<title>{escape(title)}</title>"
@@ -103,7 +109,7 @@ def sankey_svg(
             f"{escape(empty_text)}</text></svg>"
         )
     nodes: dict[str, Node] = {}
-    for index, (source, target, fen) in enumerate(links):
+    for index, (source, target, fen) in enumerate(plain):
         for label in (source, target):
             if label not in nodes:
                 nodes[label] = Node(label, order=len(nodes))
@@ -111,7 +117,7 @@ def sankey_svg(
         nodes[target].fen_in += fen
         nodes[source].links.append(index)
         nodes[target].links.append(index)
-    count = _columns(nodes, links)
+    count = _columns(nodes, plain)
     by_column: dict[int, list[Node]] = defaultdict(list)
     for node in sorted(nodes.values(), key=lambda n: n.order):
         by_column[node.column].append(node)
@@ -144,8 +150,9 @@ def sankey_svg(
         f"<title>{escape(title)}</title>",
         '<g class="links" fill-opacity="0.45">',
     ]
-    for source, target, fen in links:
-        parts.append(_band(nodes[source], nodes[target], fen, scale, amount))
+    for source, target, fen, tint in bands:
+        color = nodes[tint].color if tint in nodes else None
+        parts.append(_band(nodes[source], nodes[target], fen, scale, amount, color))
     parts.append('</g><g class="nodes">')
     for node in sorted(nodes.values(), key=lambda n: n.order):
         parts.append(_node(node, count, amount))
@@ -153,7 +160,19 @@ def sankey_svg(
     return "".join(parts)
 
 
-def _band(source: Node, target: Node, fen: int, scale: float, amount: Callable[[int], str]) -> str:
+def _band_of(link: Link) -> tuple[str, str, int, str | None]:
+    tint = link[3] if len(link) == 4 else None
+    return (link[0], link[1], int(link[2]), tint)
+
+
+def _band(
+    source: Node,
+    target: Node,
+    fen: int,
+    scale: float,
+    amount: Callable[[int], str],
+    tint: str | None = None,
+) -> str:
     thickness = max(1.0, fen * scale)
     x0 = source.x + NODE_WIDTH
     x1 = target.x
@@ -162,7 +181,7 @@ def _band(source: Node, target: Node, fen: int, scale: float, amount: Callable[[
     source.out_offset += thickness
     target.in_offset += thickness
     middle = (x0 + x1) / 2
-    color = target.color if target.color == MUTED else source.color
+    color = target.color if target.color == MUTED else tint or source.color
     path = (
         f"M{x0:.1f},{y0:.1f} C{middle:.1f},{y0:.1f} {middle:.1f},{y1:.1f} {x1:.1f},{y1:.1f} "
         f"L{x1:.1f},{y1 + thickness:.1f} "

@@ -44,7 +44,7 @@ from bangfu.core.web import (
 )
 from bangfu.projects import services
 from bangfu.projects.documents import document_keep, document_path
-from bangfu.projects.flow import FundFlow, fund_flow, source_label
+from bangfu.projects.flow import FundFlow, fund_flow, money_by_project, source_label
 from bangfu.projects.models import (
     Acceptance,
     Account,
@@ -175,16 +175,17 @@ def _rows(projects: Any) -> list[Row]:
         "project", "progress"
     ):
         progress[project_id].append(value)
+    money = money_by_project(ids)
     rows = []
     for project in projects:
-        flow = fund_flow(project)
+        received, paid = money.get(project.pk, (0, 0))
         values = progress.get(project.pk, [])
         rows.append(
             Row(
                 project=project,
                 budget=budgets[project.pk],
-                allocated=yuan(flow.received),
-                paid=yuan(flow.paid),
+                allocated=yuan(received),
+                paid=yuan(paid),
                 progress=round(sum(values) / len(values)) if values else 0,
             )
         )
@@ -426,7 +427,7 @@ def _project_context(
     flow = fund_flow(project)
     held_label = _("still held")
     svg = sankey_svg(
-        flow.links,
+        flow.bands,
         title=_("Money of {project} from its fund sources to its uses (yuan)").format(
             project=project
         ),
