@@ -256,6 +256,34 @@ def test_the_awards_page_grants_to_the_eligible(users, client_for, project: Proj
     assert "首次盈利奖补" in coop_page
 
 
+def test_an_award_scheme_is_set_up_on_the_page_and_refusals_name_the_field(
+    users, client_for, project: Project
+):
+    client = client_for("menghai-county")
+    url = reverse("projects-awards")
+    form = {
+        "step": "scheme",
+        "code": "profit-2025",
+        "name": "盈利奖补",
+        "year": "2025",
+        "criterion": "profit_at_least",
+        "threshold": "",
+        "amount": "10000",
+        "paying_project": str(project.pk),
+        "region": MENGHAI,
+    }
+    refused = client.post(url, form).content.decode()
+    assert 'data-field="threshold"' in refused and 'value="盈利奖补"' in refused
+    assert not AwardScheme.objects.exists()
+    assert client.post(url, {**form, "threshold": "5000"}).status_code == 302
+    scheme = AwardScheme.objects.get(code="profit-2025")
+    assert scheme.threshold == Decimal("5000.00") and scheme.paying_account.project == project
+    outside = client.post(url, {**form, "code": "x", "region": "533103000000", "threshold": "1"})
+    assert 'data-field="region"' in outside.content.decode()
+    # Another county has no project of its own to pay from: no form, and a post is refused.
+    assert 'id="scheme-form"' not in client_for("mangshi-county").get(url).content.decode()
+
+
 def test_the_household_page_shows_memberships_and_benefits(users, client_for):
     coop = _coop(users)
     households = _with_members(users, coop, 2)

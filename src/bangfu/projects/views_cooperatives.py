@@ -35,6 +35,7 @@ from bangfu.engine import dividends as engine
 from bangfu.projects import cooperatives as services
 from bangfu.projects import selectors
 from bangfu.projects.models import (
+    AwardCriterion,
     AwardScheme,
     Cooperative,
     CooperativeModel,
@@ -485,7 +486,37 @@ def _may_grant(user: Any, scheme: AwardScheme) -> bool:
     return project is not None and selectors.may_change_project(user, project)
 
 
+def _scheme_step(request: HttpRequest) -> AwardScheme:
+    """A new 以奖代补 scheme, paid from one of the user's projects."""
+    project = (
+        selectors.project_list(request.user, "capture")
+        .filter(pk=form_int(request.POST.get("paying_project")) or 0)
+        .first()
+    )
+    if project is None:
+        raise _invalid(_("Choose the project that pays the awards."), "paying_project")
+    region = Region.objects.filter(code=request.POST.get("region", "").strip()).first()
+    if region is None:
+        raise _invalid(_("No region with this code."), "region")
+    year = form_int(request.POST.get("year"))
+    if year is None or not 2000 <= year <= 2100:
+        raise _invalid(_("A year from 2000 to 2100."), "year")
+    return services.award_scheme_save(
+        actor=request.user,
+        code=request.POST.get("code", ""),
+        name=request.POST.get("name", ""),
+        year=year,
+        criterion=request.POST.get("criterion", ""),
+        amount=request.POST.get("amount", ""),
+        threshold=request.POST.get("threshold", ""),
+        paying_project=project,
+        region=region,
+    )
+
+
 def _award_step(request: HttpRequest, _pk: int) -> Any:
+    if request.POST.get("step") == "scheme":
+        return _scheme_step(request)
     scheme = _schemes(request.user).filter(pk=form_int(request.POST.get("scheme")) or 0).first()
     if scheme is None:
         raise _invalid(_("No such award scheme."), "scheme")
@@ -526,7 +557,12 @@ def award_list(request: HttpRequest) -> HttpResponse:
     context = {
         "schemes": schemes,
         "error": error,
-        "step": "",
+        "step": request.POST.get("step", "") if error else "",
+        "form": request.POST if error else {},
+        "criteria": AwardCriterion.choices,
+        "paying_projects": selectors.project_list(request.user, "capture").order_by(
+            "-year", "code"
+        )[:500],
         "error_scheme": form_int(request.POST.get("scheme")) if error else None,
         "today": _today(),
     }
