@@ -88,6 +88,15 @@ def _check(row: LinkedIncomeIn) -> None:
         )
 
 
+def lock_households(household_ids: Iterable[int]) -> None:
+    """Hold the households' rows until the transaction ends, in one order (no deadlock): every
+    change of a household's income record — entered by hand, or a linked income added or
+    withdrawn — takes this lock first, so none reads a total another is about to change (two
+    payments to one household at once both count)."""
+    ids = sorted(set(household_ids))
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+
+
 @transaction.atomic
 def linked_income_add(*, actor: Any, rows: Sequence[LinkedIncomeIn]) -> int:
     """Record linked incomes and add them to the income records of their years (those that
@@ -95,6 +104,7 @@ def linked_income_add(*, actor: Any, rows: Sequence[LinkedIncomeIn]) -> int:
     nothing). Returns how many were recorded."""
     for row in rows:
         _check(row)
+    lock_households(row.household_id for row in rows)
     keys = [row.origin_key for row in rows]
     known = set(
         LinkedIncome.objects.filter(origin_key__in=keys).values_list("origin_key", flat=True)
@@ -119,6 +129,11 @@ def linked_income_add(*, actor: Any, rows: Sequence[LinkedIncomeIn]) -> int:
 @transaction.atomic
 def linked_income_withdraw(*, actor: Any, origin_keys: Sequence[str]) -> int:
     """Take linked incomes out again (their payment reversed); returns how many."""
+    lock_households(
+        LinkedIncome.objects.filter(origin_key__in=origin_keys).values_list(
+            "household_id", flat=True
+        )
+    )
     found = list(LinkedIncome.objects.filter(origin_key__in=origin_keys))
     rows = [
         LinkedIncomeIn(f.household_id, f.year, f.income_type, f.amount, f.origin, f.origin_key)

@@ -29,7 +29,7 @@ from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.codelists import code_list
 from bangfu.registry.idnumber import check_consistency, mask_id_number, parse_id_number
-from bangfu.registry.linked_income import linked_by_type, recompute
+from bangfu.registry.linked_income import linked_by_type, lock_households, recompute
 from bangfu.registry.models import (
     GuaranteeAssessment,
     Household,
@@ -853,6 +853,7 @@ def income_record_save(
     _year(year, "year")
     clean = {name: _money(amounts.get(name), name) for name in INCOME_FIELDS}
     persons = persons or household.size or 1
+    lock_households([household.pk])  # linked incomes may be added at the same moment
     record = IncomeRecord.objects.filter(household=household, year=year).first()
     before = snapshot(record) if record else None
     record = record or IncomeRecord(household=household, year=year, persons=persons)
