@@ -568,6 +568,8 @@ def awards_grant(
             ],
             memo=_("以奖代补 {scheme}").format(scheme=scheme.name),
         )
+        if Award.objects.filter(entry=entry).exists():  # granted at the same moment elsewhere
+            continue
         granted.append(
             Award.objects.create(
                 scheme=scheme,
