@@ -48,3 +48,25 @@ def test_a_new_project_shows_its_money_chart_and_takes_a_milestone(ui: UI) -> No
     ui.shot("2-milestone")
     assert not ui.errors
     assert not ui.failed
+
+
+def test_the_demo_tea_refinery_shows_where_its_money_went(ui: UI) -> None:
+    """The demo's 纳丙村 tea refinery: its chart has bands from three fund sources to the builder,
+    the supplier, the households and what is still held, and reconciles to 0.00; a household it
+    paid shows the wages in its income record with the project as their origin."""
+    page = ui.page
+    ui.login("menghai-county")
+    ui.nav("projects")
+    page.locator("#projects tr[data-project=nabing-tea-refinery-2020] a").first.click()
+    chart = page.locator("svg#sankey")
+    expect(chart).to_be_visible()
+    assert page.locator("svg#sankey path.link").count() >= 6
+    expect(page.locator("#reconciliation")).to_contain_text("0.00")
+    assert page.locator("#reconciliation tr.warn").count() == 0
+    ui.shot("1-tea-refinery")
+    page.locator("#benefit-table a[href*='/households/']").first.click()
+    expect(page.locator("[data-linked]").first).to_be_visible()
+    expect(page.locator("[data-linked]").first).to_contain_text("纳丙村茶叶精制厂")
+    ui.shot("2-household-income")
+    assert not ui.errors
+    assert not ui.failed

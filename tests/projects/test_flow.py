@@ -188,7 +188,7 @@ def test_payments_are_drawn_in_the_colour_of_their_source(users, project):
             idempotency_key=key,
         )
     flow = fund_flow(project)
-    payee = "纳丙村茶叶精制厂 · households"
+    payee = "Households paid (联农带农)"
     assert [b for b in flow.bands if b[1] == payee] == [
         (str(project), payee, 5000, "Eastern fiscal aid (e.g. 沪滇合作资金) 2025"),
         (str(project), payee, 5000, "Local fiscal funds 2025"),
@@ -196,5 +196,5 @@ def test_payments_are_drawn_in_the_colour_of_their_source(users, project):
     assert (str(project), payee, 10000) in flow.links
     svg = sankey_svg(flow.bands, title="t")
     bands = re.findall(r'<path class="link" d="[^"]*" fill="([^"]+)"[^>]*><title>([^<]*)', svg)
-    colours = {colour for colour, tip in bands if tip.split(":")[0].endswith("households")}
+    colours = {colour for colour, tip in bands if tip.split(":")[0].endswith(payee)}
     assert len(colours) == 2  # one band per source, each in its source's colour

@@ -68,9 +68,9 @@ class BenefitIn:
 
 
 def origin_label(benefit: Benefit) -> str:
-    """What a linked income shows as its origin: the giver and the mechanism."""
-    giver = benefit.project or benefit.cooperative
-    return f"{giver} · {Mechanism(benefit.mechanism).label}"
+    """What a linked income shows as its origin: the project or cooperative (the income type
+    beside it says what kind of income it was; no translated text is stored)."""
+    return str(benefit.project or benefit.cooperative)
 
 
 def origin_url(benefit: Benefit) -> str:

@@ -138,6 +138,14 @@ def source_label(source: Account) -> str:
     return source.name
 
 
+def _payee_label(payee: Account, project: Project) -> str:
+    """Where a payment went, in the reader's language: the project's households, another
+    project (→), or the payee's name."""
+    if payee.code == f"ben-{project.code}":
+        return str(_("Households paid (联农带农)"))
+    return payee.name if payee.kind != AccountKind.PROJECT else f"→ {payee.name}"
+
+
 def _links(
     flow: FundFlow, accounts: dict[int, Account], to_payee: dict[tuple[int, int], int]
 ) -> None:
@@ -151,8 +159,7 @@ def _links(
     by_payee: dict[str, int] = defaultdict(int)
     by_payee_source: dict[tuple[str, str], int] = defaultdict(int)
     for (account, source), amount in to_payee.items():
-        payee = accounts[account]
-        label = payee.name if payee.kind != AccountKind.PROJECT else f"→ {payee.name}"
+        label = _payee_label(accounts[account], flow.project)
         by_payee[label] += amount
         by_payee_source[(label, source_label(accounts[source]))] += amount
     for label, amount in sorted(by_payee.items(), key=lambda item: -item[1]):
