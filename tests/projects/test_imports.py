@@ -303,6 +303,25 @@ COOP_HEADER = [
 ]
 
 
+def test_a_villages_benefit(users: dict[str, Any], project: Project, tmp_path: Path) -> None:
+    """A benefit to a village as a whole (no household, no income record); a row naming a
+    household and a village, or a township as the village, is refused at its column."""
+    (household,) = make_households(users, 1)
+    header = ["项目编号", "户编号", "受益村代码", "带动方式", "年度", "金额"]
+    rows = [
+        [project.code, "", "532822106207", "土地流转", "2025", "20000.00"],  # 2 the village
+        [project.code, household.household_no, "532822106207", "务工", "2025", "1"],  # 3 both
+        [project.code, "", "532822106000", "务工", "2025", "1"],  # 4 a township
+    ]
+    refused = run(users, "benefits", write_csv(tmp_path / "v.csv", header, rows))
+    assert places(refused) == {(3, "户编号"), (4, "受益村代码")}
+    result = run(users, "benefits", write_csv(tmp_path / "ok.csv", header, rows[:1]))
+    assert result.ok, result.problems
+    benefit = Benefit.objects.get(project=project)
+    assert benefit.household is None and benefit.village.code == "532822106207"
+    assert not LinkedIncome.objects.exists()
+
+
 def test_cooperatives_members_and_shares(users: dict[str, Any], tmp_path: Path) -> None:
     rows = [
         ["nb-tea-coop", "纳丙村茶叶专业合作社", NABING, "公司+", "2019-04-01", "勐海茶业", "岩温"]
@@ -403,7 +422,12 @@ def test_the_import_pages(client_for: Any, users: dict[str, Any], tmp_path: Path
     template = client.get("/projects/import/benefits/template.xlsx")
     assert template.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(template.streaming_content)))
-    assert [c.value for c in book.worksheets[0][1]][:3] == ["项目编号*", "户编号*", "带动方式*"]
+    assert [c.value for c in book.worksheets[0][1]][:4] == [
+        "项目编号*",
+        "户编号",
+        "受益村代码",
+        "带动方式*",
+    ]
 
     rows = [["mh-web", "网页导入", "产业", MENGHAI, "2025", "", "", "", "", ""]]
     path = write_csv(tmp_path / "p.csv", PROJECT_HEADER, rows)

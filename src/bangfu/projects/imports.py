@@ -64,7 +64,6 @@ from bangfu.projects.selectors import (
 )
 from bangfu.regions.codes import Level, check_code_shape
 from bangfu.regions.models import Pairing, Region
-from bangfu.regions.scope import RegionScope
 from bangfu.regions.selectors import pairing_list
 from bangfu.registry.importers import DATE, KEY, REGION, CellError
 from bangfu.registry.importers.cells import (
@@ -212,12 +211,12 @@ def _cooperative_column() -> SheetColumn:
     )
 
 
-def _household_column() -> SheetColumn:
+def _household_column(*, required: bool = True) -> SheetColumn:
     return SheetColumn(
         "household",
         ("户编号", "household number", "household no", "household_no", "户码"),
         convert_ident("户编号"),
-        required=True,
+        required=required,
         kind=KEY,
         width=20,
         note=gettext_lazy(
@@ -817,7 +816,18 @@ def benefit_sheet() -> SheetSpec:
         name="联农带农",
         columns=(
             _project_column(),
-            _household_column(),
+            _household_column(required=False),
+            SheetColumn(
+                "village",
+                ("受益村代码", "village code", "village"),
+                convert_region,
+                kind=REGION,
+                width=16,
+                note=gettext_lazy(
+                    "A benefit to a village as a whole (its collective economy): the village's "
+                    "12-digit code, and no household number."
+                ),
+            ),
             SheetColumn(
                 "mechanism",
                 ("带动方式", "mechanism", "联农带农方式"),
@@ -848,7 +858,7 @@ def benefit_sheet() -> SheetSpec:
                 note=gettext_lazy("Produce bought: quantity × unit price must equal the amount."),
             ),
         ),
-        fields={"households": ("household",)},
+        fields={"households": ("household",), "amount": ("amount",)},
     )
 
 
@@ -860,32 +870,51 @@ class BenefitRowIn:
     row: BenefitIn
 
 
+def _beneficiary(
+    household: Household | None, village: Region | None
+) -> tuple[str, str, Region] | None:
+    """The column that names a benefit's beneficiary, how it is named, and its village."""
+    if household is not None:
+        return "household", household.household_no, household.village
+    if village is not None:
+        return "village", village.code, village
+    return None
+
+
 class BenefitRows(_Rows):
     """A benefit per row (not paid from the ledger: ``benefit_record``); a household named
     twice for the same project, mechanism and year, or with the same benefit recorded already,
     is refused (an import run twice records nothing twice)."""
 
     def __call__(self, row: SheetRow) -> BenefitRowIn:
+        """The row's project and household (or village); the rules of a benefit itself — inside
+        the project's region, produce's quantity × price — are the service's, which the import
+        rehearses and reports by row and column like these."""
         c = _Checks()
         project = c(self.find.project, row.get("project"))
-        household = c(self.find.household, row.get("household"))
+        number, village_code = row.get("household"), row.get("village")
+        household = village = None
+        if bool(number) == bool(village_code):
+            c.refuse("household", _("Give a household number or a village code (one of them)."))
+        elif number:
+            household = c(self.find.household, number)
+        else:
+            village = c(self.find.region, village_code, "village")
+            if village is not None and village.level != Level.VILLAGE:
+                c.refuse("village", _("{code} is not a village.").format(code=village.code))
         mechanism, year = row.get("mechanism"), row.get("year")
         amount: Decimal = row.get("amount")
         if not 2000 <= year <= 2100:
             c.refuse("year", _("A year from 2000 to 2100."))
-        if project is not None and household is not None:
-            key = (project.pk, household.pk, mechanism, year)
-            c(self.seen.check, key, row.number, "household", household.household_no)
-            if not RegionScope.of([project.region.code]).covers(household.village.code):
-                c.refuse(
-                    "household",
-                    _("Household {no} lives outside {area}, the project's region.").format(
-                        no=household.household_no, area=project.region.name_zh
-                    ),
-                )
+        who = _beneficiary(household, village)
+        if project is not None and who is not None:
+            field, named, where = who
+            key = (project.pk, field, named, mechanism, year)
+            c(self.seen.check, key, row.number, field, named)
             recorded = Benefit.objects.filter(
                 project=project,
                 household=household,
+                village=where,
                 mechanism=mechanism,
                 year=year,
                 amount=amount,
@@ -893,27 +922,9 @@ class BenefitRows(_Rows):
             )
             if recorded.exists():
                 c.refuse(
-                    "household",
-                    _(
-                        "This benefit of household {no} ({year}, {amount} yuan) is recorded "
-                        "already."
-                    ).format(no=household.household_no, year=year, amount=amount),
-                )
-        quantity, price = row.get("quantity"), row.get("unit_price")
-        if mechanism == Mechanism.PRODUCE:
-            if quantity is None or price is None:
-                c.refuse(
-                    "quantity" if quantity is None else "unit_price",
-                    _("Produce bought needs its quantity and unit price."),
-                )
-            elif (quantity * price).quantize(Decimal("0.01")) != amount:
-                c.refuse(
-                    "amount",
-                    _("{quantity} × {price} is {product}, not {amount}.").format(
-                        quantity=quantity,
-                        price=price,
-                        product=(quantity * price).quantize(Decimal("0.01")),
-                        amount=amount,
+                    field,
+                    _("This benefit of {who} ({year}, {amount} yuan) is recorded already.").format(
+                        who=named, year=year, amount=amount
                     ),
                 )
         c.done()
@@ -924,9 +935,10 @@ class BenefitRows(_Rows):
             BenefitIn(
                 amount,
                 household=household,
-                quantity=quantity,
+                village=village,
+                quantity=row.get("quantity"),
                 unit=row.get("unit", ""),
-                unit_price=price,
+                unit_price=row.get("unit_price"),
             ),
         )
 
