@@ -23,6 +23,7 @@ from bangfu.projects import services
 from bangfu.projects.benefits import BenefitIn, benefit_pay
 from bangfu.projects.models import Entry, Milestone, PerformanceTarget, ProjectDocument
 from bangfu.projects.sankey import sankey_svg
+from bangfu.registry.models import IncomeRecord
 from tests.projects.conftest import DAY, make_households
 
 pytestmark = pytest.mark.django_db
@@ -288,6 +289,36 @@ def test_a_contractor_is_paid_from_the_project(project, client_for):
     assert "勐海建筑公司" in page
     refused = client.post(f"/projects/{project.pk}/pay/", form | {"key": "k2", "payee": ""})
     assert 'data-error-for="payee"' in refused.content.decode()
+
+
+def test_households_pasted_from_excel_are_paid_once_into_their_incomes(project, users, client_for):
+    first, second = make_households(users, 2)
+    client = client_for("menghai-county")
+    source = services.source_account("east_aid", 2025)
+    form = {
+        "key": "paste-1",
+        "rows": f"{first.household_no}\t3,600.00\n\n{second.household_no}, 2400\n",
+        "mechanism": "wages",
+        "year": "2025",
+        "source": str(source.pk),
+        "entry_date": "2025-06-12",
+        "voucher": "GZ-7",
+    }
+    url = f"/projects/{project.pk}/pay-households/"
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302  # the form submitted twice pays once
+    entry = Entry.objects.get(voucher="GZ-7")
+    assert sorted(b.amount for b in entry.benefits.all()) == [Decimal("2400.00"), Decimal("3600")]
+    record = IncomeRecord.objects.get(household=first, year=2025)
+    assert record.wage_income == Decimal("11600.00")
+    page = client.get(f"/projects/{project.pk}/").content.decode()
+    assert first.household_no in page
+
+    unknown = client.post(url, form | {"key": "paste-2", "rows": "5328221062079999 10"})
+    assert "Row 1: no household 5328221062079999" in unknown.content.decode()
+    garbled = client.post(url, form | {"key": "paste-3", "rows": f"{first.household_no}\nx"})
+    assert 'data-error-for="rows"' in garbled.content.decode()
+    assert Entry.objects.filter(voucher="GZ-7").count() == 1 and Entry.objects.count() == 3
 
 
 # ---------------------------------------------------------------------------- documents

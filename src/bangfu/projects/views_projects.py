@@ -10,6 +10,7 @@ A refusal that names a field is shown beside that field; a hidden or absent proj
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from bangfu.core.web import (
     xlsx_response,
 )
 from bangfu.projects import services
+from bangfu.projects.benefits import BenefitIn, benefit_pay
 from bangfu.projects.documents import document_keep, document_path
 from bangfu.projects.flow import FundFlow, fund_flow, money_by_project, source_label
 from bangfu.projects.models import (
@@ -72,14 +74,17 @@ from bangfu.projects.selectors import (
     target_actual,
 )
 from bangfu.regions.models import Pairing, Region
+from bangfu.registry.selectors import household_list
 
 PAGE_SIZE = 50
+MAX_PASTED_ROWS = 2000  # households pasted into one payment (larger lists: the import)
 ENTRIES_SHOWN = 200
 # the section of the project's page each form is in
 SECTIONS = {
     "budget": "money",
     "allocate": "money",
     "pay": "money",
+    "households": "beneficiaries",
     "milestone": "milestones",
     "target": "targets",
     "document": "documents",
@@ -457,6 +462,12 @@ def _project_context(
             "year": project.year,
         },
         "pay": {"key": uuid.uuid4().hex, "entry_date": today.isoformat()},
+        "households": {
+            "key": uuid.uuid4().hex,
+            "entry_date": today.isoformat(),
+            "year": today.year,
+            "mechanism": Mechanism.WAGES,
+        },
         "milestone": {"planned_date": today.isoformat(), "progress": 0},
         "target": {"measure": TargetMeasure.MANUAL},
         "acceptance": {"checked_on": today.isoformat()},
@@ -523,6 +534,7 @@ def _project_context(
         "fund_sources": FundSource.choices,
         "measures": TargetMeasure.choices,
         "payment_sources": _payment_sources(project, flow),
+        "mechanisms": Mechanism.choices,
         "statuses": ProjectStatus,
         "forms": forms,
         "form": form,
@@ -726,6 +738,89 @@ def project_pay(request: HttpRequest, pk: int) -> HttpResponse:
     return _project_write(request, pk, "pay", write)
 
 
+_PASTED_LINE = re.compile(r"^\s*([^\s,，;；]+)[\s,，;；]+([0-9][0-9,]*(?:\.[0-9]+)?)\s*$")
+
+
+def pasted_payments(user: Any, text: str) -> list[BenefitIn]:
+    """The households and amounts pasted from a spreadsheet (two columns: household number
+    and amount, separated by a tab, spaces or a comma), one per line; blank lines are
+    skipped, and a refusal names the row (counting the lines with a household)."""
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    if not lines:
+        raise _invalid(
+            _("Paste the households: household number and amount, one per line."), "rows"
+        )
+    if len(lines) > MAX_PASTED_ROWS:
+        raise _invalid(
+            _("At most {n} households at once: import a larger list from Excel.").format(
+                n=MAX_PASTED_ROWS
+            ),
+            "rows",
+        )
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        match = _PASTED_LINE.match(line)
+        if match is None:
+            raise _invalid(
+                _("Row {row}: “{line}” is not a household number and an amount.").format(
+                    row=number, line=line.strip()[:60]
+                ),
+                "rows",
+            )
+        parsed.append((number, match.group(1), match.group(2).replace(",", "")))
+    found = {
+        h.household_no: h
+        for h in household_list(user=user)
+        .filter(household_no__in=[n for _r, n, _a in parsed])
+        .select_related("village")
+    }
+    rows = []
+    for number, household_no, amount in parsed:
+        if household_no not in found:
+            raise _invalid(
+                _("Row {row}: no household {number} is visible to you.").format(
+                    row=number, number=household_no
+                ),
+                "rows",
+            )
+        rows.append(BenefitIn(amount, household=found[household_no]))
+    return rows
+
+
+@login_required
+@refusals_as_http
+@require_POST
+def project_pay_households(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay households (wages, land rent…) through the ledger from a list pasted from Excel:
+    one payment, split per household into their incomes for the year."""
+    post = request.POST
+
+    def write(project: Project) -> Entry:
+        key = post.get("key", "").strip()
+        if not key:
+            raise _invalid(_("The form has expired: open the page again."), "key")
+        source = Account.objects.filter(
+            pk=form_int(post.get("source")) or 0, kind=AccountKind.SOURCE
+        ).first()
+        if source is None:
+            raise _invalid(_("Choose the fund source the payment draws on."), "source")
+        year = _form_year(post.get("year"))
+        return benefit_pay(
+            actor=request.user,
+            project=project,
+            source=source,
+            mechanism=post.get("mechanism", ""),
+            year=year,
+            rows=pasted_payments(request.user, post.get("rows", "")),
+            entry_date=form_date(post.get("entry_date"), "entry_date"),
+            voucher=_voucher(post.get("voucher")),
+            idempotency_key=f"web-households-{project.pk}-{key[:60]}",
+            memo=post.get("memo", "")[:300],
+        )
+
+    return _project_write(request, pk, "households", write)
+
+
 @login_required
 @refusals_as_http
 @require_POST
@@ -824,6 +919,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/acceptance/", project_acceptance, name="projects-acceptance"),
     path("<int:pk>/allocate/", project_allocate, name="projects-allocate"),
     path("<int:pk>/pay/", project_pay, name="projects-pay"),
+    path("<int:pk>/pay-households/", project_pay_households, name="projects-pay-households"),
     path("<int:pk>/documents/", project_document_upload, name="projects-document-upload"),
     path("<int:pk>/benefits.xlsx", project_benefits_export, name="projects-benefits-export"),
     path("documents/<int:pk>/", project_document, name="projects-document"),
