@@ -19,6 +19,7 @@ from bangfu.assistance import pairings as svc
 from bangfu.assistance import secondments as sec
 from bangfu.assistance.models import Campaign, Partner, Secondment, SocialPairing
 from bangfu.assistance.stats import campaign_donations, campaign_progress, stats_for
+from bangfu.regions.selectors import region_by_code
 from bangfu.registry.api import ERRORS
 
 router = Router()
@@ -103,7 +104,7 @@ def partner_create(request: HttpRequest, payload: PartnerIn) -> Any:
     data = svc.PartnerIn(
         name=payload.name,
         kind=payload.kind,
-        region=svc.region_by_code(payload.region, "region"),
+        region=region_by_code(payload.region, "region"),
         credit_code=payload.credit_code,
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
@@ -203,7 +204,7 @@ def campaign_list(request: HttpRequest, filters: Query[CampaignQuery]) -> Campai
 @router.post("/campaigns", response={201: CampaignOut, **ERRORS}, summary="Start a campaign (201)")
 def campaign_create(request: HttpRequest, payload: CampaignIn) -> Any:
     values = payload.dict()
-    values["district"] = svc.region_by_code(payload.district, "district")
+    values["district"] = region_by_code(payload.district, "district")
     campaign = svc.campaign_create(actor=request.user, data=svc.CampaignIn(**values))
     return Status(201, CampaignOut.of(campaign))
 
@@ -347,7 +348,7 @@ def social_pairing_create(request: HttpRequest, payload: SocialPairingIn) -> Any
     values = payload.dict(exclude={"partner", "west", "regional_pairing", "campaign"})
     data = svc.SocialPairingIn(
         partner=svc.partner_get(user=user, pk=payload.partner, field="partner"),
-        west=svc.region_by_code(payload.west, "west"),
+        west=region_by_code(payload.west, "west"),
         campaign=(
             svc.campaign_get(user=user, pk=payload.campaign, field="campaign")
             if payload.campaign
@@ -476,7 +477,7 @@ def _secondment_in(request: HttpRequest, payload: SecondmentIn) -> sec.Secondmen
     values = payload.dict(exclude={"pairing", "posting_region"})
     return sec.SecondmentIn(
         pairing=svc.regional_pairing_get(user=request.user, pk=payload.pairing, field="pairing"),
-        posting_region=svc.region_by_code(payload.posting_region, "posting_region"),
+        posting_region=region_by_code(payload.posting_region, "posting_region"),
         **values,
     )
 

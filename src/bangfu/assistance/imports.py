@@ -27,19 +27,15 @@ and, when two pairings share them, its start year.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.db import transaction
-from django.db.models import TextChoices
-from django.utils import translation
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,7 +61,6 @@ from bangfu.assistance.pairings import (
     clean_text,
     invalid,
     partner_create,
-    region_by_code,
     social_pairing_create,
 )
 from bangfu.assistance.selectors import (
@@ -80,13 +75,12 @@ from bangfu.assistance.selectors import (
     visits_for,
 )
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.regions.models import Pairing, Region
+from bangfu.regions.models import Pairing
 from bangfu.regions.selectors import pairing_list
-from bangfu.registry.importers import DATE, IDENT, KEY, PHONE, REGION, CellError
+from bangfu.registry.importers import IDENT, PHONE, REGION, CellError
 from bangfu.registry.importers.cells import (
     convert_bool,
     convert_code,
-    convert_date,
     convert_ident,
     convert_int,
     convert_name,
@@ -94,7 +88,17 @@ from bangfu.registry.importers.cells import (
     convert_region,
 )
 from bangfu.registry.models import Household
-from bangfu.registry.services import Problem, ValidationFailed
+from bangfu.registry.sheet_tables import (
+    RecordFinder,
+    RowChecks,
+    Seen,
+    Table,
+    at,
+    date_column,
+    household_column,
+    listing,
+    options,
+)
 from bangfu.registry.sheets import (
     SheetColumn,
     SheetResult,
@@ -103,11 +107,9 @@ from bangfu.registry.sheets import (
     choice,
     convert_plain,
     convert_yuan,
-    import_sheet,
     spellings_of,
 )
 
-T = TypeVar("T")
 MAX_ID = 2**63 - 1  # ids are 64-bit: a larger number names nothing
 
 # ---------------------------------------------------------------------------- spellings
@@ -170,25 +172,6 @@ SECONDMENT_STATUS_ZH: dict[
     SecondmentStatus.SERVING: ("在岗",),
     SecondmentStatus.COMPLETED: ("已期满", "已完成"),
 }
-_GLOSS = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-def options(choices: type[TextChoices], zh: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """The spellings of each code in ``zh`` (only those): its Chinese spellings first, then its
-    English label — whole and without a bracketed gloss — and its label in the active
-    language."""
-    out: dict[str, list[str]] = {}
-    for code, spellings in zh.items():
-        label = choices(code).label
-        with translation.override("en"):
-            english = str(label)
-        every = [*spellings, english, _GLOSS.sub("", english), str(label)]
-        out[str(code)] = list(dict.fromkeys(s for s in every if s))
-    return out
-
-
-def _listing(zh: Mapping[str, Sequence[str]]) -> str:
-    return " / ".join(f"{spellings[0]} ({code})" for code, spellings in zh.items())
 
 
 # ---------------------------------------------------------------------------- cells
@@ -213,35 +196,6 @@ def coordinate(limit: int) -> Callable[[str, bool], Decimal]:
         return value
 
     return convert
-
-
-def _date(
-    key: str, headers: tuple[str, ...], required: bool = False, note: Any = ""
-) -> SheetColumn:
-    return SheetColumn(
-        key,
-        headers,
-        convert_date,
-        required=required,
-        kind=DATE,
-        width=12,
-        note=note or gettext_lazy("2024-03-01, 2024/3/1 or 2024年3月1日."),
-    )
-
-
-def _household_column() -> SheetColumn:
-    return SheetColumn(
-        "household",
-        ("户编号", "household number", "household no", "household_no", "户码"),
-        convert_ident("户编号"),
-        required=True,
-        kind=KEY,
-        width=20,
-        note=gettext_lazy(
-            "The household's number in the registry, as text (a number typed as a spreadsheet "
-            "number loses its last digits). Only households you may see are found."
-        ),
-    )
 
 
 def _helper_columns(note: Any) -> tuple[SheetColumn, ...]:
@@ -307,83 +261,11 @@ def _pairing_columns(required: bool) -> tuple[SheetColumn, ...]:
 # ---------------------------------------------------------------------------- checks
 
 
-class _Checks:
-    """Runs a row's checks one by one and keeps every refusal, so that a row reports all its
-    problems at once (``done`` raises them together)."""
+class Finder(RecordFinder):
+    """The records a file's rows name (see ``RecordFinder``)."""
 
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def __call__(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return check(*args, **kwargs)
-        except BangfuError as error:
-            self.add(error)
-            return None
-
-    def add(self, error: BangfuError) -> None:
-        found = getattr(error, "problems", None) or [
-            Problem(field=error.field or "", code=str(error.code), message=error.message)
-        ]
-        self.problems.extend(found)
-
-    def refuse(
-        self, field: str, message: str, code: ErrorCode = ErrorCode.VALIDATION_ERROR
-    ) -> None:
-        self.problems.append(Problem(field=field, code=str(code), message=message))
-
-    def done(self) -> None:
-        if self.problems:
-            raise ValidationFailed(self.problems)
-
-
-@contextmanager
-def at(field: str) -> Iterator[None]:
-    """A service's refusal that names no field (most permission refusals) is shown at
-    ``field``'s column."""
-    try:
-        yield
-    except BangfuError as error:
-        if not error.field and not getattr(error, "problems", None):
-            error.field = field
-        raise
-
-
-class Finder:
-    """The records a file's rows name, found among those the importing user sees (each looked
-    up once per file)."""
-
-    def __init__(self, actor: Any) -> None:
-        self.actor = actor
-        self._cache: dict[tuple[Any, ...], Any] = {}
-
-    def _once(self, key: tuple[Any, ...], find: Callable[[], T]) -> T:
-        if key not in self._cache:
-            try:
-                self._cache[key] = find()
-            except BangfuError as error:
-                self._cache[key] = error
-        found = self._cache[key]
-        if isinstance(found, BangfuError):
-            raise found
-        return cast(T, found)
-
-    def household(self, number: str) -> Household:
-        def find() -> Household:
-            found = households_for(self.actor).filter(household_no=number).first()
-            if found is None:  # absent or outside the scope: the same answer
-                raise BangfuError(
-                    ErrorCode.HOUSEHOLD_NOT_FOUND,
-                    _("No household with the number {no} is visible to you.").format(no=number),
-                    field="household",
-                )
-            return found
-
-        return self._once(("household", number), find)
-
-    def region(self, code: str | None, field: str) -> Region:
-        """Regions are reference data: that one exists is no secret."""
-        return self._once(("region", code, field), lambda: region_by_code(code, field))
+    def households(self) -> QuerySet[Household]:
+        return households_for(self.actor)
 
     def helper(self, row: SheetRow, *, required: bool) -> Helper | None:
         pk, name, code = row.get("helper_id"), row.get("helper"), row.get("helper_region")
@@ -535,23 +417,6 @@ class Finder:
         return found[0]
 
 
-class Seen:
-    """Rows of a file that name the same thing twice."""
-
-    def __init__(self) -> None:
-        self.rows: dict[Any, int] = {}
-
-    def check(self, key: Any, row: int, field: str, what: str) -> None:
-        first = self.rows.setdefault(key, row)
-        if first != row:
-            raise invalid(
-                _("{what} is given twice: rows {first} and {row}.").format(
-                    what=what, first=first, row=row
-                ),
-                field,
-            )
-
-
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -577,7 +442,7 @@ def helper_sheet() -> SheetSpec:
                 choice(options(HelperOrigin, ORIGIN_ZH), str(_("origin"))),
                 required=True,
                 width=12,
-                note=_listing(ORIGIN_ZH),
+                note=listing(ORIGIN_ZH),
             ),
             SheetColumn(
                 "region",
@@ -612,7 +477,7 @@ class HelperRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> dict[str, Any]:
-        c = _Checks()
+        c = RowChecks()
         region = c(self.find.region, row.get("region"), "region")
         name = c(clean_text, row.get("name"), "name", 100, required=True)
         data = {
@@ -655,11 +520,11 @@ def assignment_sheet() -> SheetSpec:
     return SheetSpec(
         name="帮扶责任人结对",
         columns=(
-            _household_column(),
+            household_column(),
             *_helper_columns(
                 gettext_lazy("The helper's name, with the region code (or the helper's number).")
             ),
-            _date(
+            date_column(
                 "start_date",
                 ("开始日期", "start date", "from", "结对日期"),
                 required=True,
@@ -717,7 +582,7 @@ class AssignmentRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> AssignmentIn:
-        c = _Checks()
+        c = RowChecks()
         household = c(self.find.household, row.get("household"))
         helper = c(self.find.helper, row, required=True)
         reason = c(clean_text, row.get("reason"), "reason", 300) or ""
@@ -773,14 +638,14 @@ def measure_sheet() -> SheetSpec:
     return SheetSpec(
         name="帮扶措施",
         columns=(
-            _household_column(),
+            household_column(),
             SheetColumn(
                 "kind",
                 ("措施", "measure", "kind", "措施类型"),
                 choice(options(MeasureKind, MEASURE_ZH), str(_("measure"))),
                 required=True,
                 width=14,
-                note=_listing(MEASURE_ZH),
+                note=listing(MEASURE_ZH),
             ),
             SheetColumn(
                 "amount",
@@ -797,8 +662,8 @@ def measure_sheet() -> SheetSpec:
                 note=gettext_lazy("Yuan, at most two decimal places; empty: 0."),
             ),
             SheetColumn("funder", ("资金来源", "funder"), convert_plain, width=16),
-            _date("start_date", ("开始日期", "start date", "from"), required=True),
-            _date("end_date", ("结束日期", "end date", "until")),
+            date_column("start_date", ("开始日期", "start date", "from"), required=True),
+            date_column("end_date", ("结束日期", "end date", "until")),
             SheetColumn(
                 "expected_effect", ("预期效果", "expected effect"), convert_plain, width=24
             ),
@@ -812,7 +677,7 @@ def measure_sheet() -> SheetSpec:
                     "is given, planned otherwise."
                 ),
             ),
-            _date(
+            date_column(
                 "delivered_on",
                 ("落实日期", "delivered on", "delivery date"),
                 note=gettext_lazy("For a delivered measure: the day it reached the household."),
@@ -861,7 +726,7 @@ class MeasureRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> MeasureIn:
-        c = _Checks()
+        c = RowChecks()
         household = c(self.find.household, row.get("household"))
         kind, start = row.get("kind"), row.get("start_date")
         status, delivered_on = row.get("status"), row.get("delivered_on")
@@ -939,8 +804,10 @@ def visit_sheet() -> SheetSpec:
     return SheetSpec(
         name="走访记录",
         columns=(
-            _household_column(),
-            _date("visited_on", ("走访日期", "visited on", "visit date", "date"), required=True),
+            household_column(),
+            date_column(
+                "visited_on", ("走访日期", "visited on", "visit date", "date"), required=True
+            ),
             SheetColumn(
                 "findings",
                 ("走访情况", "findings", "走访内容"),
@@ -983,7 +850,7 @@ class VisitRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> dict[str, Any]:
-        c = _Checks()
+        c = RowChecks()
         household = c(self.find.household, row.get("household"))
         helper = c(self.find.helper, row, required=False)
         visited_on, findings = row.get("visited_on"), row.get("findings", "")
@@ -1040,7 +907,7 @@ def partner_sheet() -> SheetSpec:
                 choice(options(PartnerKind, PARTNER_KIND_ZH), str(_("kind"))),
                 required=True,
                 width=12,
-                note=_listing(PARTNER_KIND_ZH),
+                note=listing(PARTNER_KIND_ZH),
             ),
             SheetColumn(
                 "region",
@@ -1080,7 +947,7 @@ class PartnerRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> PartnerIn:
-        c = _Checks()
+        c = RowChecks()
         region = c(self.find.region, row.get("region"), "region")
         name = row.get("name", "")
         if region is not None:
@@ -1129,7 +996,7 @@ def social_pairing_sheet() -> SheetSpec:
                 choice(options(SocialPairingKind, PAIRING_KIND_ZH), str(_("kind"))),
                 required=True,
                 width=14,
-                note=_listing(PAIRING_KIND_ZH),
+                note=listing(PAIRING_KIND_ZH),
             ),
             SheetColumn(
                 "partner",
@@ -1176,8 +1043,8 @@ def social_pairing_sheet() -> SheetSpec:
                 note=gettext_lazy("The campaign's code, if the pairing belongs to one."),
             ),
             SheetColumn("sector", ("领域", "sector"), convert_plain, width=12),
-            _date("start_date", ("开始日期", "start date", "from"), required=True),
-            _date("end_date", ("结束日期", "end date", "until")),
+            date_column("start_date", ("开始日期", "start date", "from"), required=True),
+            date_column("end_date", ("结束日期", "end date", "until")),
             _money("committed_money", ("承诺资金(元)", "money committed (yuan)")),
             SheetColumn(
                 "committed_goods",
@@ -1216,7 +1083,7 @@ class SocialPairingRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> SocialPairingIn:
-        c = _Checks()
+        c = RowChecks()
         partner = c(self.find.partner, row.get("partner", ""), row.get("partner_region"))
         west = c(self.find.region, row.get("west"), "west")
         regional = c(self.find.district_pairing, row, required=False)
@@ -1279,7 +1146,7 @@ def secondment_sheet() -> SheetSpec:
                 choice(options(SecondmentField, FIELD_ZH), str(_("field"))),
                 required=True,
                 width=12,
-                note=_listing(FIELD_ZH),
+                note=listing(FIELD_ZH),
             ),
             SheetColumn(
                 "direction",
@@ -1287,7 +1154,7 @@ def secondment_sheet() -> SheetSpec:
                 choice(options(Direction, DIRECTION_ZH), str(_("direction"))),
                 required=True,
                 width=12,
-                note=_listing(DIRECTION_ZH),
+                note=listing(DIRECTION_ZH),
             ),
             *_pairing_columns(required=True),
             SheetColumn("home_unit", ("派出单位", "home unit"), convert_plain, width=24),
@@ -1311,14 +1178,14 @@ def secondment_sheet() -> SheetSpec:
                 ),
             ),
             SheetColumn("post", ("职务", "post"), convert_plain, width=14),
-            _date("start_date", ("开始日期", "start date", "from"), required=True),
-            _date("end_date", ("结束日期", "end date", "until")),
+            date_column("start_date", ("开始日期", "start date", "from"), required=True),
+            date_column("end_date", ("结束日期", "end date", "until")),
             SheetColumn(
                 "status",
                 ("状态", "status"),
                 choice(options(SecondmentStatus, SECONDMENT_STATUS_ZH), str(_("status"))),
                 width=8,
-                note=_listing(SECONDMENT_STATUS_ZH) + "; " + str(gettext_lazy("empty: planned.")),
+                note=listing(SECONDMENT_STATUS_ZH) + "; " + str(gettext_lazy("empty: planned.")),
             ),
             SheetColumn(
                 "long_term",
@@ -1343,7 +1210,7 @@ class SecondmentRows:
         self.seen = Seen()
 
     def __call__(self, row: SheetRow) -> sec.SecondmentIn:
-        c = _Checks()
+        c = RowChecks()
         pairing = c(self.find.district_pairing, row, required=True)
         posting = c(self.find.region, row.get("posting_region"), "posting_region")
         person, start = row.get("person", ""), row.get("start_date")
@@ -1407,47 +1274,6 @@ def _staff(user: Any) -> bool:
 
 def _staff_or_helper(user: Any) -> bool:
     return _staff(user) or helper_of(user) is not None
-
-
-@dataclass(frozen=True)
-class Table:
-    """An importable table: ``spec`` builds its columns (per call: notes in the active
-    language); ``validate(actor)`` and ``write(actor)`` give the row check and the writer of
-    one import (a writer returns what it did, counted in ``SheetResult.outcomes``);
-    ``may_import`` says who may open its page (the services still check every row), and
-    ``denied`` why not, when the page's general reason does not fit."""
-
-    key: str
-    label: Any
-    spec: Callable[[], SheetSpec]
-    validate: Callable[[Any], Callable[[SheetRow], Any]]
-    write: Callable[[Any], Callable[[Any], str]]
-    may_import: Callable[[Any], bool]
-    note: Any = ""
-    denied: Any = ""
-
-    def run(self, path: str | Path, *, name: str, actor: Any, dry_run: bool = False) -> SheetResult:
-        """Import the file as ``actor``: all or nothing (see ``sheets.import_sheet``); every
-        row the checks pass is rehearsed through the services when nothing is written, so a
-        dry run reports what the import would."""
-        outcomes: Counter[str] = Counter()
-        writer = self.write(actor)
-
-        def write(item: Any) -> None:
-            outcomes[writer(item)] += 1
-
-        result = import_sheet(
-            path,
-            name=name,
-            spec=self.spec(),
-            validate=self.validate(actor),
-            write=write,
-            dry_run=dry_run,
-            rehearse=True,
-        )
-        if result.written:
-            result.outcomes = dict(outcomes)
-        return result
 
 
 TABLES: dict[str, Table] = {

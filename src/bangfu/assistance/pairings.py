@@ -178,22 +178,6 @@ def within(code: str, root: str) -> bool:
     return code == root or is_descendant_code(code, root)
 
 
-def region_by_code(code: Any, field: str) -> Region:
-    """A region by its 12-digit code (regions are reference data: existence is no secret)."""
-    text = str(code or "").strip()
-    if not text:
-        raise invalid(_("Give a region code."), field)
-    check_code_shape(text, field=field)
-    region = Region.objects.filter(code=text).first()
-    if region is None:
-        raise BangfuError(
-            ErrorCode.REGION_NOT_FOUND,
-            _("There is no region with code {code}.").format(code=text),
-            field=field,
-        )
-    return region
-
-
 def _capture(actor: Any, capture: RegionScope | None) -> RegionScope:
     return capture if capture is not None else scope_for(actor, "capture")
 

@@ -46,6 +46,7 @@ from bangfu.core.web import (
     xlsx_response,
 )
 from bangfu.regions import selectors as regions
+from bangfu.regions.selectors import region_by_code
 
 PAGE_SIZE = 50
 CHOICES_SHOWN = 2000  # partners and campaigns offered in a form's list
@@ -158,7 +159,7 @@ def _partner_in(request: HttpRequest) -> svc.PartnerIn:
     return svc.PartnerIn(
         name=post.get("name", ""),
         kind=post.get("kind", ""),
-        region=svc.region_by_code(post.get("region"), "region"),
+        region=region_by_code(post.get("region"), "region"),
         credit_code=post.get("credit_code", ""),
         contact_name=post.get("contact_name", ""),
         contact_phone=post.get("contact_phone", ""),
@@ -276,7 +277,7 @@ def _campaign_in(request: HttpRequest) -> svc.CampaignIn:
     return svc.CampaignIn(
         code=post.get("code", ""),
         name=post.get("name", ""),
-        district=svc.region_by_code(post.get("district"), "district"),
+        district=region_by_code(post.get("district"), "district"),
         start_year=post.get("start_year", ""),
         end_year=post.get("end_year") or None,
         note=post.get("note", ""),
@@ -453,7 +454,7 @@ def _pairing_in(request: HttpRequest) -> svc.SocialPairingIn:
     return svc.SocialPairingIn(
         kind=post.get("kind", ""),
         partner=svc.partner_get(user=user, pk=post.get("partner"), field="partner"),
-        west=svc.region_by_code(post.get("west"), "west"),
+        west=region_by_code(post.get("west"), "west"),
         counterpart=post.get("counterpart", ""),
         campaign=svc.campaign_get(user=user, pk=campaign, field="campaign") if campaign else None,
         regional_pairing=(
@@ -636,7 +637,7 @@ def _secondment_in(request: HttpRequest, status: str) -> sec.SecondmentIn:
         ),
         home_unit=post.get("home_unit", ""),
         posting_unit=post.get("posting_unit", ""),
-        posting_region=svc.region_by_code(post.get("posting_region"), "posting_region"),
+        posting_region=region_by_code(post.get("posting_region"), "posting_region"),
         post=post.get("post", ""),
         start_date=form_date(post.get("start_date"), "start_date"),
         end_date=form_optional_date(post.get("end_date"), "end_date"),

@@ -25,16 +25,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from django.db.models import TextChoices
-from django.utils import translation
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,20 +60,29 @@ from bangfu.projects.selectors import (
     may_change_project,
     project_list,
 )
-from bangfu.regions.codes import Level, check_code_shape
+from bangfu.regions.codes import Level
 from bangfu.regions.models import Pairing, Region
 from bangfu.regions.selectors import pairing_list
-from bangfu.registry.importers import DATE, KEY, REGION, CellError
+from bangfu.registry.importers import REGION, CellError
 from bangfu.registry.importers.cells import (
     convert_code,
-    convert_date,
-    convert_ident,
     convert_int,
     convert_region,
 )
 from bangfu.registry.models import Household
 from bangfu.registry.selectors import household_list
-from bangfu.registry.services import Problem, ValidationFailed
+from bangfu.registry.sheet_tables import (
+    RecordFinder,
+    RowChecks,
+    Seen,
+    Table,
+    at,
+    date_column,
+    household_column,
+    listing,
+    may_capture,
+    options,
+)
 from bangfu.registry.sheets import (
     SheetColumn,
     SheetResult,
@@ -84,10 +91,7 @@ from bangfu.registry.sheets import (
     choice,
     convert_plain,
     convert_yuan,
-    import_sheet,
 )
-
-T = TypeVar("T")
 
 # ---------------------------------------------------------------------------- spellings
 
@@ -139,24 +143,6 @@ SHARE_KIND_ZH: dict[str, tuple[str, ...]] = {  # funds become shares through a p
     ShareKind.LAND: ("土地入股", "土地", "资源入股"),
     ShareKind.ASSETS: ("资产入股", "资产", "其他资产"),
 }
-_GLOSS = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-def options(choices: type[TextChoices], zh: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """The spellings of each code in ``zh``: its Chinese spellings first, then its English label
-    (whole and without a bracketed gloss) and its label in the active language."""
-    out: dict[str, list[str]] = {}
-    for code, spellings in zh.items():
-        label = choices(code).label
-        with translation.override("en"):
-            english = str(label)
-        every = [*spellings, english, _GLOSS.sub("", english), str(label)]
-        out[str(code)] = list(dict.fromkeys(s for s in every if s))
-    return out
-
-
-def _listing(zh: Mapping[str, Sequence[str]]) -> str:
-    return " / ".join(f"{spellings[0]} ({code})" for code, spellings in zh.items())
 
 
 def convert_figure(raw: str, numeric: bool) -> Decimal:
@@ -175,18 +161,6 @@ def convert_figure(raw: str, numeric: bool) -> Decimal:
 
 
 # ---------------------------------------------------------------------------- columns
-
-
-def _date(key: str, headers: tuple[str, ...], required: bool = False) -> SheetColumn:
-    return SheetColumn(
-        key,
-        headers,
-        convert_date,
-        required=required,
-        kind=DATE,
-        width=12,
-        note=gettext_lazy("2025-03-01, 2025/3/1 or 2025年3月1日."),
-    )
 
 
 def _project_column() -> SheetColumn:
@@ -211,21 +185,6 @@ def _cooperative_column() -> SheetColumn:
     )
 
 
-def _household_column(*, required: bool = True) -> SheetColumn:
-    return SheetColumn(
-        "household",
-        ("户编号", "household number", "household no", "household_no", "户码"),
-        convert_ident("户编号"),
-        required=required,
-        kind=KEY,
-        width=20,
-        note=gettext_lazy(
-            "The household's number in the registry, as text (a number typed as a spreadsheet "
-            "number loses its last digits). Only households you may see are found."
-        ),
-    )
-
-
 def _year_column(key: str, headers: tuple[str, ...], note: Any = "") -> SheetColumn:
     return SheetColumn(key, headers, convert_int, required=True, width=8, note=note)
 
@@ -244,47 +203,6 @@ def _money(key: str, headers: tuple[str, ...], required: bool = True) -> SheetCo
 # ---------------------------------------------------------------------------- checks
 
 
-class _Checks:
-    """Runs a row's checks one by one and keeps every refusal, so that a row reports all its
-    problems at once (``done`` raises them together)."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def __call__(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        try:
-            return check(*args, **kwargs)
-        except BangfuError as error:
-            self.add(error)
-            return None
-
-    def add(self, error: BangfuError) -> None:
-        found = getattr(error, "problems", None) or [
-            Problem(field=error.field or "", code=str(error.code), message=error.message)
-        ]
-        self.problems.extend(found)
-
-    def refuse(
-        self, field: str, message: str, code: ErrorCode = ErrorCode.VALIDATION_ERROR
-    ) -> None:
-        self.problems.append(Problem(field=field, code=str(code), message=message))
-
-    def done(self) -> None:
-        if self.problems:
-            raise ValidationFailed(self.problems)
-
-
-@contextmanager
-def at(field: str) -> Iterator[None]:
-    """A service's refusal that names no field (a permission refusal) is shown at ``field``."""
-    try:
-        yield
-    except BangfuError as error:
-        if not error.field and not getattr(error, "problems", None):
-            error.field = field
-        raise
-
-
 _ROW_PREFIX = re.compile(r"^(?:Row\s*1\s*[:：]|第\s*1\s*行\s*[:：,，]?)\s*")
 
 
@@ -299,28 +217,11 @@ def one_row() -> Iterator[None]:
         raise
 
 
-def invalid(message: str, field: str) -> BangfuError:
-    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
+class Finder(RecordFinder):
+    """The records a file's rows name (see ``RecordFinder``)."""
 
-
-class Finder:
-    """The records a file's rows name, found among those the importing user sees (each looked
-    up once per file)."""
-
-    def __init__(self, actor: Any) -> None:
-        self.actor = actor
-        self._cache: dict[tuple[Any, ...], Any] = {}
-
-    def _once(self, key: tuple[Any, ...], find: Callable[[], T]) -> T:
-        if key not in self._cache:
-            try:
-                self._cache[key] = find()
-            except BangfuError as error:
-                self._cache[key] = error
-        found = self._cache[key]
-        if isinstance(found, BangfuError):
-            raise found
-        return cast(T, found)
+    def households(self) -> QuerySet[Household]:
+        return household_list(user=self.actor)
 
     def project(self, code: str, *, change: bool = True) -> Project:
         """A project the user sees by its code; with ``change``, one they may change."""
@@ -365,43 +266,6 @@ class Finder:
 
         return self._once(("cooperative", code), find)
 
-    def household(self, number: str) -> Household:
-        def find() -> Household:
-            found = (
-                household_list(user=self.actor)
-                .filter(household_no=number)
-                .select_related("village")
-                .first()
-            )
-            if found is None:  # absent or outside the scope: the same answer
-                raise BangfuError(
-                    ErrorCode.HOUSEHOLD_NOT_FOUND,
-                    _("No household with the number {no} is visible to you.").format(no=number),
-                    field="household",
-                )
-            return found
-
-        return self._once(("household", number), find)
-
-    def region(self, code: str | None, field: str) -> Region:
-        """Regions are reference data: that one exists is no secret."""
-
-        def find() -> Region:
-            text = str(code or "").strip()
-            if not text:
-                raise invalid(_("Give a region code."), field)
-            check_code_shape(text, field=field)
-            region = Region.objects.filter(code=text).first()
-            if region is None:
-                raise BangfuError(
-                    ErrorCode.REGION_NOT_FOUND,
-                    _("There is no region with code {code}.").format(code=text),
-                    field=field,
-                )
-            return region
-
-        return self._once(("region", code, field), find)
-
     def pairing(self, east: str, west: str, year: int | None) -> Pairing:
         def find() -> Pairing:
             matches = pairing_list(scope=scope_for(self.actor, "view")).filter(
@@ -420,23 +284,6 @@ class Finder:
             return (in_force or found)[0]  # the service refuses one not in force
 
         return self._once(("pairing", east, west, year), find)
-
-
-class Seen:
-    """Rows of a file that name the same thing twice."""
-
-    def __init__(self) -> None:
-        self.rows: dict[Any, int] = {}
-
-    def check(self, key: Any, row: int, field: str, what: str) -> None:
-        first = self.rows.setdefault(key, row)
-        if first != row:
-            raise invalid(
-                _("{what} is given twice: rows {first} and {row}.").format(
-                    what=what, first=first, row=row
-                ),
-                field,
-            )
 
 
 class _Rows:
@@ -472,7 +319,7 @@ def project_sheet() -> SheetSpec:
                 choice(options(ProjectKind, KIND_ZH), str(_("project kind"))),
                 required=True,
                 width=12,
-                note=_listing(KIND_ZH),
+                note=listing(KIND_ZH),
             ),
             SheetColumn(
                 "region",
@@ -507,8 +354,8 @@ def project_sheet() -> SheetSpec:
                 note=gettext_lazy("… and of its western side."),
             ),
             SheetColumn("implementer", ("实施单位", "implementer"), convert_plain, width=24),
-            _date("start_date", ("开工日期", "start", "start date")),
-            _date("end_date", ("计划完工日期", "end", "planned end", "end date")),
+            date_column("start_date", ("开工日期", "start", "start date")),
+            date_column("end_date", ("计划完工日期", "end", "planned end", "end date")),
         ),
         fields={"pairing": ("pairing_east", "pairing_west")},
     )
@@ -529,7 +376,7 @@ class ProjectIn:
 
 class ProjectRows(_Rows):
     def __call__(self, row: SheetRow) -> ProjectIn:
-        c = _Checks()
+        c = RowChecks()
         code = row.get("code", "")
         region = c(self.find.region, row.get("region"), "region")
         east, west = row.get("pairing_east"), row.get("pairing_west")
@@ -603,7 +450,7 @@ def budget_sheet() -> SheetSpec:
                 choice(options(FundSource, FUND_ZH), str(_("fund source"))),
                 required=True,
                 width=18,
-                note=_listing(FUND_ZH),
+                note=listing(FUND_ZH),
             ),
             _money("amount", ("预算金额", "amount", "budget", "金额")),
         ),
@@ -619,7 +466,7 @@ class BudgetIn:
 
 class BudgetRows(_Rows):
     def __call__(self, row: SheetRow) -> BudgetIn:
-        c = _Checks()
+        c = RowChecks()
         project = c(self.find.project, row.get("project"))
         source = row.get("fund_source")
         if project is not None:
@@ -650,7 +497,7 @@ def milestone_sheet() -> SheetSpec:
             SheetColumn(
                 "name", ("里程碑", "name", "milestone"), convert_plain, required=True, width=24
             ),
-            _date("planned_date", ("计划日期", "planned date", "planned"), required=True),
+            date_column("planned_date", ("计划日期", "planned date", "planned"), required=True),
             SheetColumn(
                 "progress",
                 ("进度(%)", "progress", "进度"),
@@ -658,7 +505,7 @@ def milestone_sheet() -> SheetSpec:
                 width=8,
                 note=gettext_lazy("A whole percentage from 0 to 100; empty: 0."),
             ),
-            _date("done_date", ("完成日期", "done date", "done")),
+            date_column("done_date", ("完成日期", "done date", "done")),
         ),
     )
 
@@ -674,7 +521,7 @@ class MilestoneIn:
 
 class MilestoneRows(_Rows):
     def __call__(self, row: SheetRow) -> MilestoneIn:
-        c = _Checks()
+        c = RowChecks()
         project = c(self.find.project, row.get("project"))
         name = row.get("name", "")
         if project is not None and name:
@@ -737,7 +584,7 @@ def target_sheet() -> SheetSpec:
                 ("实际值来源", "measure", "actual from"),
                 choice(options(TargetMeasure, MEASURE_ZH), str(_("source of the actual value"))),
                 width=16,
-                note=_listing(MEASURE_ZH) + " — " + str(gettext_lazy("empty: manual")),
+                note=listing(MEASURE_ZH) + " — " + str(gettext_lazy("empty: manual")),
             ),
             SheetColumn(
                 "actual",
@@ -762,7 +609,7 @@ class TargetIn:
 
 class TargetRows(_Rows):
     def __call__(self, row: SheetRow) -> TargetIn:
-        c = _Checks()
+        c = RowChecks()
         project = c(self.find.project, row.get("project"))
         indicator = row.get("indicator", "")
         measure = row.get("measure", TargetMeasure.MANUAL)
@@ -816,7 +663,7 @@ def benefit_sheet() -> SheetSpec:
         name="联农带农",
         columns=(
             _project_column(),
-            _household_column(required=False),
+            household_column(required=False),
             SheetColumn(
                 "village",
                 ("受益村代码", "village code", "village"),
@@ -834,7 +681,7 @@ def benefit_sheet() -> SheetSpec:
                 choice(options(Mechanism, MECHANISM_ZH), str(_("mechanism"))),
                 required=True,
                 width=12,
-                note=_listing(MECHANISM_ZH),
+                note=listing(MECHANISM_ZH),
             ),
             _year_column(
                 "year",
@@ -890,7 +737,7 @@ class BenefitRows(_Rows):
         """The row's project and household (or village); the rules of a benefit itself — inside
         the project's region, produce's quantity × price — are the service's, which the import
         rehearses and reports by row and column like these."""
-        c = _Checks()
+        c = RowChecks()
         project = c(self.find.project, row.get("project"))
         number, village_code = row.get("household"), row.get("village")
         household = village = None
@@ -991,9 +838,9 @@ def cooperative_sheet() -> SheetSpec:
                 choice(options(CooperativeModel, MODEL_ZH), str(_("cooperative model"))),
                 required=True,
                 width=12,
-                note=_listing(MODEL_ZH),
+                note=listing(MODEL_ZH),
             ),
-            _date("founded_on", ("成立日期", "founded", "founded on"), required=True),
+            date_column("founded_on", ("成立日期", "founded", "founded on"), required=True),
             SheetColumn("company", ("合作企业", "company", "partner company"), convert_plain),
             SheetColumn("leader", ("负责人", "leader"), convert_plain, width=10),
         ),
@@ -1013,7 +860,7 @@ class CooperativeIn:
 
 class CooperativeRows(_Rows):
     def __call__(self, row: SheetRow) -> CooperativeIn:
-        c = _Checks()
+        c = RowChecks()
         code = row.get("code", "")
         village = c(self.find.region, row.get("village"), "village")
         if village is not None:
@@ -1067,8 +914,8 @@ def member_sheet() -> SheetSpec:
         name="合作社成员",
         columns=(
             _cooperative_column(),
-            _household_column(),
-            _date("joined_on", ("入社日期", "joined", "joined on"), required=True),
+            household_column(),
+            date_column("joined_on", ("入社日期", "joined", "joined on"), required=True),
         ),
         fields={"households": ("household",)},
     )
@@ -1083,7 +930,7 @@ class MemberIn:
 
 class MemberRows(_Rows):
     def __call__(self, row: SheetRow) -> MemberIn:
-        c = _Checks()
+        c = RowChecks()
         cooperative = c(self.find.cooperative, row.get("cooperative"))
         household = c(self.find.household, row.get("household"))
         if cooperative is not None and household is not None:
@@ -1127,14 +974,14 @@ def share_sheet() -> SheetSpec:
         name="合作社股金",
         columns=(
             _cooperative_column(),
-            _household_column(),
+            household_column(),
             SheetColumn(
                 "kind",
                 ("入股方式", "kind", "share kind"),
                 choice(options(ShareKind, SHARE_KIND_ZH), str(_("kind of share capital"))),
                 required=True,
                 width=12,
-                note=_listing(SHARE_KIND_ZH)
+                note=listing(SHARE_KIND_ZH)
                 + " — "
                 + str(gettext_lazy("funds become shares through a payment (资金变股金), not here")),
             ),
@@ -1147,7 +994,7 @@ def share_sheet() -> SheetSpec:
                 width=8,
                 note=gettext_lazy("A whole number above 0."),
             ),
-            _date("recorded_on", ("入股日期", "date", "recorded on"), required=True),
+            date_column("recorded_on", ("入股日期", "date", "recorded on"), required=True),
         ),
     )
 
@@ -1164,7 +1011,7 @@ class ShareRowIn:
 
 class ShareRows(_Rows):
     def __call__(self, row: SheetRow) -> ShareRowIn:
-        c = _Checks()
+        c = RowChecks()
         cooperative = c(self.find.cooperative, row.get("cooperative"))
         household = c(self.find.household, row.get("household"))
         shares = row.get("shares")
@@ -1208,52 +1055,6 @@ def share_writer(actor: Any) -> Callable[[ShareRowIn], str]:
 
 
 # ---------------------------------------------------------------------------- the tables
-
-
-def may_capture(user: Any) -> bool:
-    """Someone with a capture scope (village, township, county, office staff; administrators)."""
-    return (
-        bool(getattr(user, "is_authenticated", False)) and not scope_for(user, "capture").is_empty
-    )
-
-
-@dataclass(frozen=True)
-class Table:
-    """An importable table: ``spec`` builds its columns (per call: notes in the active
-    language); ``validate(actor)`` and ``write(actor)`` give the row check and the writer of
-    one import (a writer returns what it did, counted in ``SheetResult.outcomes``);
-    ``may_import`` says who may open its page (the services still check every row)."""
-
-    key: str
-    label: Any
-    spec: Callable[[], SheetSpec]
-    validate: Callable[[Any], Callable[[SheetRow], Any]]
-    write: Callable[[Any], Callable[[Any], str]]
-    may_import: Callable[[Any], bool]
-    note: Any = ""
-    denied: Any = ""
-
-    def run(self, path: str | Path, *, name: str, actor: Any, dry_run: bool = False) -> SheetResult:
-        """Import the file as ``actor``: all or nothing (see ``sheets.import_sheet``); the rows
-        the checks pass are rehearsed through the services when nothing is written."""
-        outcomes: Counter[str] = Counter()
-        writer = self.write(actor)
-
-        def write(item: Any) -> None:
-            outcomes[writer(item)] += 1
-
-        result = import_sheet(
-            path,
-            name=name,
-            spec=self.spec(),
-            validate=self.validate(actor),
-            write=write,
-            dry_run=dry_run,
-            rehearse=True,
-        )
-        if result.written:
-            result.outcomes = dict(outcomes)
-        return result
 
 
 TABLES: dict[str, Table] = {

@@ -73,7 +73,8 @@ from bangfu.projects.selectors import (
     project_list,
     target_actual,
 )
-from bangfu.regions.models import Pairing, Region
+from bangfu.regions.models import Pairing
+from bangfu.regions.selectors import region_by_code
 from bangfu.registry.selectors import household_list
 
 PAGE_SIZE = 50
@@ -269,13 +270,6 @@ def project_export(request: HttpRequest) -> FileResponse:
 # ---------------------------------------------------------------------------- a new project
 
 
-def _region_by_code(code: Any, field: str = "region") -> Region:
-    region = Region.objects.filter(code=str(code or "").strip()).first()
-    if region is None:
-        raise _invalid(_("No region has the code {code}.").format(code=code or "—"), field)
-    return region
-
-
 def _pairing_by_pk(value: Any) -> Pairing | None:
     pk = form_int(value)
     if not str(value or "").strip():
@@ -310,7 +304,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 code=post.get("code", ""),
                 name=post.get("name", ""),
                 kind=post.get("kind", ""),
-                region=_region_by_code(post.get("region")),
+                region=region_by_code(post.get("region"), "region"),
                 year=_form_year(post.get("year")),
                 pairing=_pairing_by_pk(post.get("pairing")),
                 implementer=post.get("implementer", ""),

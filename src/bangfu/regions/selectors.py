@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from bangfu.core.errors import ErrorCode, not_found
-from bangfu.regions.codes import Level, ancestor_codes, prefix_bounds
+from bangfu.core.errors import BangfuError, ErrorCode, not_found
+from bangfu.regions.codes import Level, ancestor_codes, check_code_shape, prefix_bounds
 from bangfu.regions.models import Pairing, Region
 from bangfu.regions.scope import RegionScope
 
@@ -18,6 +20,23 @@ def region_get(*, scope: RegionScope, code: str) -> Region:
     region = Region.objects.select_related("parent").filter(code=code).first()
     if region is None:
         raise not_found(ErrorCode.REGION_NOT_FOUND, _("region"))
+    return region
+
+
+def region_by_code(code: Any, field: str) -> Region:
+    """A region by its 12-digit code typed into a form or a file, refused naming ``field``
+    (regions are reference data: that one exists is no secret, so no scope applies)."""
+    text = str(code or "").strip()
+    if not text:
+        raise BangfuError(ErrorCode.VALIDATION_ERROR, _("Give a region code."), field=field)
+    check_code_shape(text, field=field)
+    region = Region.objects.filter(code=text).first()
+    if region is None:
+        raise BangfuError(
+            ErrorCode.REGION_NOT_FOUND,
+            _("There is no region with code {code}.").format(code=text),
+            field=field,
+        )
     return region
 
 
