@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction, AuditEntry
@@ -207,7 +207,7 @@ def _apply(actor: Any, deltas: dict[HouseholdYear, dict[str, Decimal]], reason: 
                 client_ip=ctx.client_ip,
             )
         )
-    IncomeRecord.objects.bulk_update(records, [*IncomeType.values, *_DERIVED], batch_size=2000)
+    _write(IncomeRecord, records, [*IncomeType.values, *_DERIVED])
     AuditEntry.objects.bulk_create(history, batch_size=2000)
     _refresh_latest(records)
 
@@ -222,4 +222,18 @@ def _refresh_latest(records: list[IncomeRecord]) -> None:
         if record is not None:
             household.latest_net_income_pc = record.net_income_pc
             changed.append(household)
-    Household.objects.bulk_update(changed, ["latest_net_income_pc"], batch_size=2000)
+    _write(Household, changed, ["latest_net_income_pc"])
+
+
+def _write(model: Any, rows: Sequence[Any], fields: list[str]) -> None:
+    """UPDATE each row's ``fields`` by its key in one executemany: Django's ``bulk_update``
+    builds a CASE per field and row, which took ~2 ms a row (a payment to thousands of
+    households)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name).column for name in fields]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608 (names from the model)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[getattr(row, f) for f in fields] + [row.pk] for row in rows])
