@@ -353,6 +353,20 @@ def test_a_document_is_kept_outside_the_web_root_and_its_download_logged(
     )
 
 
+def test_a_document_whose_row_cannot_be_written_leaves_no_file(project, users, media, monkeypatch):
+    from bangfu.projects import documents
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(documents.services, "record_action", broken)
+    upload = SimpleUploadedFile("批复.pdf", pdf(), content_type="application/pdf")
+    with pytest.raises(RuntimeError):
+        documents.document_keep(actor=users["admin"], project=project, title="批复", upload=upload)
+    assert not ProjectDocument.objects.exists()
+    assert list((Path(media) / "projects").glob("*")) == []
+
+
 def test_documents_are_checked_by_their_bytes(project, client_for):
     client = client_for("menghai-county")
     url = f"/projects/{project.pk}/documents/"

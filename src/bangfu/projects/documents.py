@@ -97,19 +97,23 @@ def document_keep(*, actor: Any, project: Project, title: str, upload: Any) -> P
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     target = documents_dir() / stored_name
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with transaction.atomic():
-        with open(target, "xb") as out:
-            out.write(data)
-        target.chmod(0o600)
-        document = ProjectDocument.objects.create(
-            project=project,
-            title=title,
-            file_name=name,
-            content_type=content_type,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            stored_name=stored_name,
-            uploaded_by=actor,
-        )
-        services.record_action(actor, project, _("document added: {title}").format(title=title))
+    try:
+        with transaction.atomic():
+            with open(target, "xb") as out:
+                out.write(data)
+            target.chmod(0o600)
+            document = ProjectDocument.objects.create(
+                project=project,
+                title=title,
+                file_name=name,
+                content_type=content_type,
+                size=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                stored_name=stored_name,
+                uploaded_by=actor,
+            )
+            services.record_action(actor, project, _("document added: {title}").format(title=title))
+    except BaseException:
+        target.unlink(missing_ok=True)  # no row, no file: nothing is kept half-written
+        raise
     return document
