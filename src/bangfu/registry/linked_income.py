@@ -180,12 +180,9 @@ def _apply(actor: Any, deltas: dict[HouseholdYear, dict[str, Decimal]], reason: 
     """Add ``deltas`` to the existing income records, in bulk, each change in its history."""
     if not deltas:
         return
-    households = {h for h, _y in deltas}
-    records = [
-        r
-        for r in IncomeRecord.objects.filter(household_id__in=households)
-        if (r.household_id, r.year) in deltas
-    ]
+    households, years = {h for h, _y in deltas}, {y for _h, y in deltas}
+    found = IncomeRecord.objects.filter(household_id__in=households, year__in=years)
+    records = [r for r in found if (r.household_id, r.year) in deltas]
     history = []
     ctx = context.current()
     for record in records:
