@@ -357,3 +357,42 @@ def test_a_breach_of_a_payment_split_is_named_by_verify(users, project):
 def test_the_cooperatives_accounts_are_payees(coop):
     assert Account.objects.get(pk=coop.account_id).kind == AccountKind.PAYEE
     assert coop.members_account.kind == AccountKind.PAYEE
+
+
+def test_a_member_or_year_recorded_meanwhile_is_refused_naming_the_field(users, coop, monkeypatch):
+    """Another request writes the same membership (or year) between this one's check and its
+    write: the unique index refuses it, and the refusal names the field (no server error)."""
+    from bangfu.projects.models import CooperativeYear, Membership
+
+    (household,) = make_households(users, 1)
+    real_save = coops.save_with_history
+
+    def meanwhile(*, actor: Any, obj: Any, before: Any, reason: str = "") -> bool:
+        if isinstance(obj, Membership):
+            Membership.objects.create(
+                cooperative=coop, household=household, joined_on=dt.date(2019, 1, 1)
+            )
+        if isinstance(obj, CooperativeYear) and obj.pk is None:
+            CooperativeYear.objects.create(
+                cooperative=coop, year=obj.year, revenue=0, profit=0, payout_ratio=0
+            )
+        return real_save(actor=actor, obj=obj, before=before, reason=reason)
+
+    monkeypatch.setattr(coops, "save_with_history", meanwhile)
+    with pytest.raises(BangfuError) as member:
+        coops.member_join(
+            actor=users["admin"], cooperative=coop, household=household, joined_on=DAY
+        )
+    assert member.value.field == "household"
+    with pytest.raises(BangfuError) as year:
+        coops.year_declare(
+            actor=users["admin"],
+            cooperative=coop,
+            year=2025,
+            revenue="1",
+            profit="1",
+            payout_ratio="0.5",
+        )
+    assert year.value.field == "year"
+    # Only the refused write was undone (its savepoint); the request's transaction goes on.
+    assert Cooperative.objects.filter(pk=coop.pk).exists()

@@ -20,12 +20,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -130,8 +132,25 @@ def member_join(
             "household",
         )
     membership = Membership(cooperative=cooperative, household=household, joined_on=joined_on)
-    save_with_history(actor=actor, obj=membership, before=None)
+    with _recorded_meanwhile(
+        _("Household {number} was made a member at the same moment.").format(
+            number=household.household_no
+        ),
+        "household",
+    ):
+        save_with_history(actor=actor, obj=membership, before=None)
     return membership
+
+
+@contextmanager
+def _recorded_meanwhile(message: str, field: str) -> Iterator[None]:
+    """The database's unique index refused a row another request wrote a moment ago (after
+    this one checked): a refusal naming the field, not a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise invalid(message, field) from None
 
 
 @transaction.atomic
@@ -321,7 +340,11 @@ def year_declare(
     row.profit = profit_yuan
     row.payout_ratio = _ratio(payout_ratio)
     row.poor_minimum = _yuan(poor_minimum, "poor_minimum")
-    save_with_history(actor=actor, obj=row, before=before)
+    with _recorded_meanwhile(
+        _("The year {year} was declared at the same moment: open it again.").format(year=year),
+        "year",
+    ):
+        save_with_history(actor=actor, obj=row, before=before)
     return row
 
 
