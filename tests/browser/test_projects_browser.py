@@ -70,3 +70,17 @@ def test_the_demo_tea_refinery_shows_where_its_money_went(ui: UI) -> None:
     ui.shot("2-household-income")
     assert not ui.errors
     assert not ui.failed
+
+
+def test_a_dingri_cooperative_shows_its_members_dividends_and_fits_the_screen(ui: UI) -> None:
+    page = ui.page
+    ui.login("admin")
+    ui.goto("projects/cooperatives/?with_income=2020")
+    page.locator("#cooperatives a[href*='/projects/cooperatives/']").first.click()
+    expect(page.locator("#member-table tbody tr").first).to_be_visible()
+    expect(page.locator("#dividend-table")).to_contain_text("2020")
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits, "the cooperative page is wider than the screen"
+    ui.shot("1-cooperative")
+    assert not ui.errors
+    assert not ui.failed
