@@ -21,13 +21,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.audit.models import APPEND_ONLY_LEDGER, AppendOnlyModel
+from bangfu.core.money import money_field
 from bangfu.monitoring.models import Case
 from bangfu.regions.models import Pairing, Region
 from bangfu.registry.models import Household
@@ -40,11 +40,6 @@ def dates_ordered(name: str) -> models.CheckConstraint:
         condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
         name=name,
     )
-
-
-def money(verbose_name: Any, **options: Any) -> Any:
-    """An amount in yuan to the fen: Decimal, never float."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 # ---------------------------------------------------------------------------- partners, campaigns
@@ -162,11 +157,11 @@ class SocialPairing(models.Model):
     sector = models.CharField(_("sector"), max_length=100, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
-    committed_money = money(_("money committed (yuan)"), default=Decimal(0))
+    committed_money = money_field(_("money committed (yuan)"), default=Decimal(0))
     committed_goods = models.CharField(_("goods committed"), max_length=300, blank=True)
-    committed_goods_value = money(_("value of goods committed (yuan)"), default=Decimal(0))
+    committed_goods_value = money_field(_("value of goods committed (yuan)"), default=Decimal(0))
     committed_jobs = models.PositiveIntegerField(_("jobs committed"), default=0)
-    committed_purchases = money(_("purchases committed (yuan)"), default=Decimal(0))
+    committed_purchases = money_field(_("purchases committed (yuan)"), default=Decimal(0))
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -357,7 +352,7 @@ class Measure(models.Model):
         HouseholdPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="measures"
     )
     kind = models.CharField(_("measure"), max_length=24, choices=MeasureKind.choices)
-    amount = money(_("amount planned (yuan)"), default=Decimal(0))
+    amount = money_field(_("amount planned (yuan)"), default=Decimal(0))
     funder = models.CharField(_("funder"), max_length=200, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -373,7 +368,7 @@ class Measure(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=MeasureStatus.choices, default=MeasureStatus.PLANNED
     )
-    delivered_amount = money(_("amount delivered (yuan)"), null=True, blank=True)
+    delivered_amount = money_field(_("amount delivered (yuan)"), null=True, blank=True)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -503,7 +498,7 @@ class DonationEntry(AppendOnlyModel):
     form = models.CharField(_("form"), max_length=10, choices=DonationForm.choices)
     donor_name = models.CharField(_("donor"), max_length=200)
     donor_type = models.CharField(_("donor type"), max_length=20, choices=DonorType.choices)
-    amount = money(
+    amount = money_field(
         _("amount (yuan)"),
         help_text=_("Money, or the assessed value of goods; negative only in a reversal."),
     )

@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BigIntegerField, F, Sum
+from django.db.models import BigIntegerField, DecimalField, F, Sum
 from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
@@ -95,6 +95,12 @@ def _decimal(value: object, refused: Any) -> Decimal:
     if not amount.is_finite():
         raise refused(_("Give the amount in yuan, for example 1500.00."))
     return amount
+
+
+def money_field(verbose_name: Any, **options: Any) -> Any:
+    """A model field of an amount in yuan to the fen: Decimal, never float (14 digits, the
+    ``MAX_YUAN`` of ``parse_yuan``)."""
+    return DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 def fen_of(field: str) -> Any:

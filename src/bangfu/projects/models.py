@@ -22,7 +22,6 @@ once.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator
@@ -30,13 +29,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from bangfu.audit.models import APPEND_ONLY_LEDGER, AppendOnlyModel
+from bangfu.core.money import money_field
 from bangfu.regions.models import Pairing, Region
 from bangfu.registry.models import Household
-
-
-def money(verbose_name: Any, **options: Any) -> Any:
-    """An amount in yuan to the fen: Decimal, never float."""
-    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **options)
 
 
 class ProjectKind(models.TextChoices):
@@ -120,7 +115,7 @@ class ProjectBudget(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_lines")
     fund_source = models.CharField(_("fund source"), max_length=20, choices=FundSource.choices)
-    amount = money(_("budget"))
+    amount = money_field(_("budget"))
 
     class Meta:
         ordering = ["project", "fund_source"]
@@ -461,7 +456,7 @@ class ShareCapital(models.Model):
         Household, on_delete=models.PROTECT, related_name="cooperative_shares"
     )
     kind = models.CharField(_("kind"), max_length=6, choices=ShareKind.choices)
-    amount = money(_("amount"))
+    amount = money_field(_("amount"))
     shares = models.PositiveIntegerField(_("shares"))
     recorded_on = models.DateField(_("recorded on"))
     entry = models.ForeignKey(
@@ -488,10 +483,10 @@ class CooperativeYear(models.Model):
 
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="years")
     year = models.PositiveSmallIntegerField(_("year"))
-    revenue = money(_("revenue"))
-    profit = money(_("profit"))
+    revenue = money_field(_("revenue"))
+    profit = money_field(_("profit"))
     payout_ratio = models.DecimalField(_("payout ratio"), max_digits=5, decimal_places=4)
-    poor_minimum = money(_("minimum for registered-poor members"), default=Decimal("0.00"))
+    poor_minimum = money_field(_("minimum for registered-poor members"), default=Decimal("0.00"))
     dividend_entry = models.OneToOneField(
         "Entry",
         null=True,
@@ -541,7 +536,7 @@ class AwardScheme(models.Model):
     threshold = models.DecimalField(
         _("threshold"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    amount = money(_("award"))
+    amount = money_field(_("award"))
     paying_account = models.ForeignKey(
         "Account", on_delete=models.PROTECT, related_name="award_schemes"
     )
@@ -565,7 +560,7 @@ class AwardScheme(models.Model):
 class Award(models.Model):
     scheme = models.ForeignKey(AwardScheme, on_delete=models.PROTECT, related_name="awards")
     cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="awards")
-    amount = money(_("award"))
+    amount = money_field(_("award"))
     entry = models.OneToOneField("Entry", on_delete=models.PROTECT, related_name="award")
     reason = models.CharField(_("why"), max_length=300)
 
@@ -626,7 +621,7 @@ class Benefit(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     mechanism = models.CharField(_("mechanism"), max_length=10, choices=Mechanism.choices)
-    amount = money(_("amount"))
+    amount = money_field(_("amount"))
     quantity = models.DecimalField(
         _("quantity"), max_digits=14, decimal_places=2, null=True, blank=True
     )

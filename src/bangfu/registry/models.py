@@ -14,14 +14,16 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from bangfu.core.money import money_field
 from bangfu.regions.models import Region
 
 
 def money(label: str | Any, **options: Any) -> models.DecimalField[Decimal, Decimal]:
-    """A yuan amount to the fen: Decimal, never float."""
-    return models.DecimalField(
-        label, max_digits=14, decimal_places=2, default=Decimal("0.00"), **options
+    """A yuan amount to the fen (``core.money.money_field``), 0.00 until entered."""
+    field: models.DecimalField[Decimal, Decimal] = money_field(
+        label, default=Decimal("0.00"), **options
     )
+    return field
 
 
 def area(label: str | Any) -> models.DecimalField[Decimal, Decimal]:
