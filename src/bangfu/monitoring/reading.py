@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -169,7 +170,7 @@ def _adbc() -> Iterator[tuple[Any, str]]:
                 "Monitoring reads the registry through ADBC and needs a database file or a "
                 "PostgreSQL server, not an in-memory SQLite database.",
             )
-        conn = sqlite.connect(name)
+        conn = sqlite.connect(sqlite_read_only_uri(name))
     elif vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as postgresql
 
@@ -180,6 +181,18 @@ def _adbc() -> Iterator[tuple[Any, str]]:
         yield conn, vendor
     finally:
         conn.close()
+
+
+def sqlite_read_only_uri(name: str) -> str:
+    """The database file as a read-only URI for ADBC's SQLite. Read-only is what the reader
+    needs, and it is what keeps the database whole: ADBC carries its own copy of SQLite, which
+    cannot see the connections Django's copy holds in this process (POSIX locks are the
+    process's), so on closing a writable connection it believed itself the last one and
+    checkpointed and deleted the -wal and -shm files under Django's open connections — the
+    next writes of the server's threads failed with "disk I/O error" (seen after
+    `make demo`, which runs monitoring in the serving process). A read-only connection never
+    checkpoints, so it deletes nothing."""
+    return Path(name).resolve().as_uri() + "?mode=ro"
 
 
 def _postgres_uri(settings: dict[str, Any]) -> str:
