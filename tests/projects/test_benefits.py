@@ -228,3 +228,18 @@ def test_the_api_shows_the_linked_income_in_the_households_income(
     (linked,) = income["linked"]
     assert linked["income_type"] == "wage_income" and Decimal(linked["amount"]) == Decimal("250")
     assert "纳丙村茶叶精制厂" in linked["origin"]
+
+
+@pytest.mark.parametrize(("quantity", "price"), [("1e30", "1"), ("1", "99999999999"), ("-1", "2")])
+def test_a_bad_quantity_or_price_is_refused_naming_the_row(users, project, quantity, price):
+    (household,) = make_households(users, 1)
+    with pytest.raises(BangfuError) as refused:
+        benefit_record(
+            actor=users["admin"],
+            project=project,
+            mechanism="produce",
+            year=2025,
+            rows=[BenefitIn("1.00", household, quantity=quantity, unit_price=price)],
+        )
+    assert refused.value.message.startswith("Row 1:")
+    assert refused.value.field in ("quantity", "unit_price")

@@ -396,3 +396,29 @@ def test_a_member_or_year_recorded_meanwhile_is_refused_naming_the_field(users, 
     assert year.value.field == "year"
     # Only the refused write was undone (its savepoint); the request's transaction goes on.
     assert Cooperative.objects.filter(pk=coop.pk).exists()
+
+
+@pytest.mark.parametrize(("profit", "field"), [(1.5, "profit"), ("--5", "profit"), ("x", "profit")])
+def test_a_profit_given_as_a_float_or_garbled_is_refused(users, coop, profit, field):
+    with pytest.raises(BangfuError) as refused:
+        coops.year_declare(
+            actor=users["admin"],
+            cooperative=coop,
+            year=2025,
+            revenue="1",
+            profit=profit,
+            payout_ratio="0.5",
+        )
+    assert refused.value.field == field
+
+
+def test_a_loss_is_a_profit_below_zero(users, coop):
+    year = coops.year_declare(
+        actor=users["admin"],
+        cooperative=coop,
+        year=2025,
+        revenue="1",
+        profit="-1,200.50",
+        payout_ratio="0.5",
+    )
+    assert year.profit == Decimal("-1200.50")

@@ -164,3 +164,10 @@ def test_counted_targets_come_from_the_benefits_never_typed(users, project):
     assert target_actual(jobs) == 2
     assert target_actual(money) == Decimal("2500.00")
     assert target_actual(mu) == Decimal("162.50")
+
+
+@pytest.mark.parametrize("figure", ["1e30", "abc", "1.234", 1.5])
+def test_a_bad_target_figure_is_refused_naming_the_field(users, project, figure):
+    with pytest.raises(BangfuError) as refused:
+        services.target_save(actor=users["admin"], project=project, indicator="亩产", target=figure)
+    assert refused.value.field == "target"

@@ -31,11 +31,17 @@ REFUSE = object()  # ``blank=REFUSE``: an empty value is refused
 
 
 def parse_yuan(
-    value: object, *, field: str, positive: bool = False, blank: Any = REFUSE
+    value: object,
+    *,
+    field: str,
+    positive: bool = False,
+    blank: Any = REFUSE,
+    signed: bool = False,
 ) -> Decimal | None:
     """The amount ``value`` stands for, or a refusal naming ``field``. ``positive``: more than
-    0 (else 0 is allowed; never below). ``blank``: what an empty value (None, "") means —
-    refused by default, or the value given (``None``, ``Decimal("0.00")``)."""
+    0 (else 0 is allowed; never below, unless ``signed``: a profit may be a loss). ``blank``:
+    what an empty value (None, "") means — refused by default, or the value given (``None``,
+    ``Decimal("0.00")``)."""
 
     def refused(message: str) -> BangfuError:
         return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
@@ -59,9 +65,9 @@ def parse_yuan(
                 "it, never by a negative entry."
             )
         )
-    if amount < 0:
+    if amount < 0 and not signed:
         raise refused(_("An amount cannot be negative."))
-    if amount > MAX_YUAN:
+    if abs(amount) > MAX_YUAN:
         raise refused(
             _("The amount is more than {max} yuan: check it.").format(max=f"{MAX_YUAN:,}")
         )
@@ -95,6 +101,39 @@ def _decimal(value: object, refused: Any) -> Decimal:
     if not amount.is_finite():
         raise refused(_("Give the amount in yuan, for example 1500.00."))
     return amount
+
+
+def yuan_required(
+    value: object, *, field: str, positive: bool = False, signed: bool = False
+) -> Decimal:
+    """``parse_yuan`` of a value that must be given (typed ``Decimal``, never None)."""
+    amount = parse_yuan(value, field=field, positive=positive, signed=signed)
+    assert amount is not None  # a blank value is refused
+    return amount
+
+
+def parse_figure(
+    value: object, *, field: str, maximum: Decimal = MAX_YUAN, signed: bool = False
+) -> Decimal | None:
+    """A figure that is not money — a quantity, a unit price, a target (mu, jobs, people) — as
+    an exact decimal with at most two places, or None when blank; refused naming ``field``
+    when it is a float, not a number, below 0 (unless ``signed``) or above ``maximum``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+
+    def refused(message: str) -> BangfuError:
+        return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
+
+    if isinstance(value, float):
+        raise refused(_("Give the figure as text or a decimal, not a float."))
+    number = _decimal(value, refused)
+    if number < 0 and not signed:
+        raise refused(_("{value} is below 0.").format(value=number))
+    if abs(number) > maximum:
+        raise refused(_("{value} is implausibly large.").format(value=number))
+    if number != number.quantize(CENT):
+        raise refused(_("{value} has more than two decimal places.").format(value=number))
+    return number
 
 
 def money_field(verbose_name: Any, **options: Any) -> Any:

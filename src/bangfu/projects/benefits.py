@@ -19,16 +19,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.money import parse_yuan
+from bangfu.core.money import parse_figure, parse_yuan
 from bangfu.projects import ledger
 from bangfu.projects.models import (
     MECHANISM_INCOME,
@@ -52,6 +52,10 @@ from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.linked_income import LinkedIncomeIn, linked_income_add, linked_income_withdraw
 from bangfu.registry.models import Household
+
+T = TypeVar("T")
+MAX_QUANTITY = Decimal("999999999999.99")  # Benefit.quantity: 14 digits, 2 of them decimals
+MAX_PRICE = Decimal("9999999999.99")  # Benefit.unit_price: 12 digits
 
 
 @dataclass(frozen=True)
@@ -83,25 +87,13 @@ def origin_key(benefit: Benefit) -> str:
     return f"projects.benefit:{benefit.pk}"
 
 
-def _decimal_or_none(value: Any, field: str, row: int) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, float):
-        raise invalid(_("Row {row}: give the figure as text, not a float.").format(row=row), field)
+def _in_row(row: int, check: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A check of one row of a batch, its refusal naming the row."""
     try:
-        number = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise invalid(
-            _("Row {row}: {value!r} is not a number.").format(row=row, value=value), field
-        ) from None
-    if not number.is_finite() or number < 0 or number != number.quantize(Decimal("0.01")):
-        raise invalid(
-            _("Row {row}: {value!r} is not a number ≥ 0 with at most two decimals.").format(
-                row=row, value=value
-            ),
-            field,
-        )
-    return number
+        return check(*args, **kwargs)
+    except BangfuError as refusal:
+        refusal.message = _("Row {row}: {why}").format(row=row, why=refusal.message)
+        raise
 
 
 def _clean(
@@ -117,7 +109,7 @@ def _clean(
     seen: set[int] = set()
     clean = []
     for number, row in enumerate(rows, start=1):
-        amount = parse_yuan(row.amount, field="amount", positive=positive)
+        amount = _in_row(number, parse_yuan, row.amount, field="amount", positive=positive)
         village = row.household.village if row.household else row.village
         if village is None:
             raise invalid(
@@ -139,8 +131,10 @@ def _clean(
                     "household",
                 )
             seen.add(row.household.pk)
-        quantity = _decimal_or_none(row.quantity, "quantity", number)
-        price = _decimal_or_none(row.unit_price, "unit_price", number)
+        quantity = _in_row(
+            number, parse_figure, row.quantity, field="quantity", maximum=MAX_QUANTITY
+        )
+        price = _in_row(number, parse_figure, row.unit_price, field="unit_price", maximum=MAX_PRICE)
         if mechanism == Mechanism.PRODUCE:
             if quantity is None or price is None:
                 raise invalid(

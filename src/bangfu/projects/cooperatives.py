@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.money import parse_yuan
+from bangfu.core.money import parse_figure, yuan_required
 from bangfu.engine import dividends as engine
 from bangfu.projects import ledger
 from bangfu.projects.benefits import BenefitIn, benefits_create
@@ -203,7 +203,7 @@ def shares_add(
         cooperative=cooperative,
         household=household,
         kind=kind,
-        amount=_yuan(amount, "amount"),
+        amount=yuan_required(amount, field="amount"),
         shares=_shares(shares, 1),
         recorded_on=recorded_on,
         note=note.strip()[:300],
@@ -278,18 +278,6 @@ def funds_to_shares(
     return entry
 
 
-def _yuan(value: Any, field: str) -> Decimal:
-    amount = parse_yuan(value, field=field)
-    assert amount is not None  # blank is refused
-    return amount
-
-
-def _positive_yuan(value: Any) -> Decimal:
-    amount = parse_yuan(value, field="amount", positive=True)
-    assert amount is not None  # blank is refused
-    return amount
-
-
 def _ratio(value: Any) -> Decimal:
     try:
         ratio = Decimal(str(value).strip().rstrip("%")) / (
@@ -333,27 +321,19 @@ def year_declare(
                 _("Give the payout ratio (there is no earlier year to follow)."), "payout_ratio"
             )
         payout_ratio = previous.payout_ratio
-    profit_yuan = _signed_yuan(profit)
+    profit_yuan = yuan_required(profit, field="profit", signed=True)
     before = snapshot(found) if found else None
     row = found or CooperativeYear(cooperative=cooperative, year=year)
-    row.revenue = _yuan(revenue, "revenue")
+    row.revenue = yuan_required(revenue, field="revenue")
     row.profit = profit_yuan
     row.payout_ratio = _ratio(payout_ratio)
-    row.poor_minimum = _yuan(poor_minimum, "poor_minimum")
+    row.poor_minimum = yuan_required(poor_minimum, field="poor_minimum")
     with _recorded_meanwhile(
         _("The year {year} was declared at the same moment: open it again.").format(year=year),
         "year",
     ):
         save_with_history(actor=actor, obj=row, before=before)
     return row
-
-
-def _signed_yuan(value: Any) -> Decimal:
-    """A profit may be a loss: parse the magnitude, keep the sign."""
-    text = str(value).strip() if not isinstance(value, Decimal) else str(value)
-    negative = text.startswith("-")
-    amount = _yuan(text.lstrip("-"), "profit")
-    return -amount if negative else amount
 
 
 def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
@@ -518,8 +498,8 @@ def award_scheme_save(
         name=name.strip()[:200],
         year=year,
         criterion=criterion,
-        threshold=None if threshold in (None, "") else _yuan(threshold, "threshold"),
-        amount=_positive_yuan(amount),
+        threshold=parse_figure(threshold, field="threshold"),
+        amount=yuan_required(amount, field="amount", positive=True),
         paying_account=project_account(paying_project),
         region=region,
     )

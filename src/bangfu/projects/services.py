@@ -27,7 +27,7 @@ from bangfu.accounts.models import Role
 from bangfu.audit.models import AuditAction
 from bangfu.audit.services import audit_record, save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.money import parse_yuan
+from bangfu.core.money import parse_figure, parse_yuan, yuan_required
 from bangfu.projects import ledger
 from bangfu.projects.models import (
     Acceptance,
@@ -87,6 +87,13 @@ def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
     if len(text) > limit:
         raise invalid(_("At most {n} characters.").format(n=limit), field)
     return text
+
+
+def _required_figure(value: Any, field: str) -> Decimal:
+    figure = parse_figure(value, field=field, signed=True)
+    if figure is None:
+        raise invalid(_("This is required."), field)
+    return figure
 
 
 def _year(value: Any, field: str = "year") -> int:
@@ -238,29 +245,12 @@ def target_save(
         _text(indicator, "indicator", 200),
         _text(unit, "unit", 30, required=False),
     )
-    row.target = _quantity(target, "target")
+    row.target = _required_figure(target, "target")
     row.measure = measure
-    row.actual = None if actual in (None, "") else _quantity(actual, "actual")
+    row.actual = parse_figure(actual, field="actual", signed=True)
     row.measured_on, row.note = measured_on, _text(note, "note", 300, required=False)
     save_with_history(actor=actor, obj=row, before=before)
     return row
-
-
-def _quantity(value: Any, field: str) -> Decimal:
-    """A target figure (yuan, mu, jobs, people…): a decimal with at most two places."""
-    if isinstance(value, float):
-        raise invalid(_("Give the figure as text or a decimal, not a float."), field)
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except ArithmeticError:
-        raise invalid(_("{value!r} is not a number.").format(value=value), field) from None
-    if not number.is_finite() or number != number.quantize(Decimal("0.01")):
-        raise invalid(
-            _("{value!r} is not a number with at most two decimals.").format(value=value), field
-        )
-    if abs(number) >= Decimal("1e14"):
-        raise invalid(_("{value} is implausibly large.").format(value=number), field)
-    return number
 
 
 @transaction.atomic
@@ -348,9 +338,7 @@ def contractor_account(name: str) -> Account:
 
 def fen(amount: Any, field: str = "amount") -> int:
     """A positive amount in yuan as whole fen (the ledger's unit)."""
-    yuan = parse_yuan(amount, field=field, positive=True)
-    assert yuan is not None
-    return int(yuan * 100)
+    return int(yuan_required(amount, field=field, positive=True) * 100)
 
 
 # ---------------------------------------------------------------------------- movements
