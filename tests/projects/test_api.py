@@ -14,7 +14,7 @@ from django.test import Client
 from bangfu.projects import cooperatives as coops
 from bangfu.projects.benefits import BenefitIn, benefit_record
 from bangfu.projects.flow import fund_flow
-from bangfu.projects.models import Benefit, Entry, Project
+from bangfu.projects.models import Account, Benefit, Entry, Project
 from bangfu.projects.services import budget_set, milestone_save, target_save
 from bangfu.regions.models import Region
 from tests.projects.conftest import MENGHAI, NABING, make_households
@@ -271,3 +271,28 @@ def test_cooperatives(api: Any, users: dict[str, Any]) -> None:
     assert coop.code not in [
         c["code"] for c in api("get", "/cooperatives", user="mangshi-county").json()["items"]
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"source_year": 2024}, "source_year"),
+        ({"source_year": -1}, "source_year"),
+        ({"year": 1}, "year"),
+        ({"voucher": "V" * 61}, "voucher"),
+    ],
+)
+def test_a_payment_from_nowhere_or_for_no_year_is_refused_and_opens_nothing(
+    api: Any, users: dict[str, Any], project: Project, changes: dict[str, Any], field: str
+) -> None:
+    households = make_households(users, 2)
+    accounts = Account.objects.count()
+    refused = api(
+        "post",
+        f"/{project.pk}/payments",
+        body=payment(households, **changes),
+        **{"Idempotency-Key": "k-" + field},
+    )
+    assert refused.status_code == 400, refused.json()
+    assert refused.json()["field"] == field
+    assert Account.objects.count() == accounts and not Benefit.objects.exists()

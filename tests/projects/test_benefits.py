@@ -243,3 +243,45 @@ def test_a_bad_quantity_or_price_is_refused_naming_the_row(users, project, quant
         )
     assert refused.value.message.startswith("Row 1:")
     assert refused.value.field in ("quantity", "unit_price")
+
+
+def test_a_payment_reversed_twice_with_its_key_is_one_reversal_and_only_its_staff_reverse(
+    users, project
+):
+    first, second = make_households(users, 2)
+    entry = pay(users, project, [BenefitIn("10.00", first), BenefitIn("20.00", second)])
+    reverse = dict(entry=entry, entry_date=DAY, voucher="CX", reason="错付")
+    with pytest.raises(BangfuError) as outsider:
+        payment_reverse(actor=users["mangshi-county"], idempotency_key="r1", **reverse)
+    assert outsider.value.code == ErrorCode.PERMISSION_DENIED
+    one = payment_reverse(actor=users["admin"], idempotency_key="r1", **reverse)
+    again = payment_reverse(actor=users["admin"], idempotency_key="r1", **reverse)
+    assert one.pk == again.pk
+    with pytest.raises(BangfuError) as twice:
+        payment_reverse(actor=users["admin"], idempotency_key="r2", **reverse)
+    assert twice.value.code == ErrorCode.LEDGER_REVERSAL_INVALID
+
+
+def test_a_contractors_payment_is_not_reversed_as_a_household_payment(users, project):
+    from bangfu.projects.services import pay_contractor
+
+    entry = pay_contractor(
+        actor=users["admin"],
+        project=project,
+        payee="施工单位",
+        source=source_account("east_aid", 2025),
+        amount="100",
+        entry_date=DAY,
+        voucher="ZF",
+        idempotency_key="zf",
+    )
+    with pytest.raises(BangfuError) as refused:
+        payment_reverse(
+            actor=users["admin"],
+            entry=entry,
+            entry_date=DAY,
+            voucher="CX",
+            idempotency_key="x",
+            reason="r",
+        )
+    assert refused.value.code == ErrorCode.LEDGER_REVERSAL_INVALID

@@ -422,3 +422,32 @@ def test_a_loss_is_a_profit_below_zero(users, coop):
         payout_ratio="0.5",
     )
     assert year.profit == Decimal("-1200.50")
+
+
+def test_members_come_from_the_actors_capture_scope_and_codes_are_checked(users, coop):
+    from bangfu.accounts.scopes import scope_for
+    from bangfu.registry.services import household_save
+    from tests.registry.factories import household_in
+
+    admin = users["admin"]
+    elsewhere, _ = household_save(  # a household of 勐往村, outside 纳丙村's staff's scope
+        actor=admin,
+        capture=scope_for(admin, "capture"),
+        data=household_in(no="5328222022010001", village="532822202201"),
+    )
+    with pytest.raises(BangfuError) as outside:
+        coops.member_join(
+            actor=users["nabing-village"], cooperative=coop, household=elsewhere, joined_on=DAY
+        )
+    assert outside.value.code == ErrorCode.PERMISSION_DENIED
+    assert outside.value.field == "household"
+    with pytest.raises(BangfuError) as long_code:
+        coops.cooperative_create(
+            actor=users["admin"],
+            code="c" * 41,
+            name="合作社",
+            village=Region.objects.get(code=NABING),
+            model="farmer",
+            founded_on=dt.date(2018, 1, 1),
+        )
+    assert long_code.value.field == "code"

@@ -32,7 +32,7 @@ from bangfu.projects import selectors
 from bangfu.projects.benefits import BenefitIn, benefit_pay
 from bangfu.projects.flow import fund_flow, source_label
 from bangfu.projects.models import Benefit, Cooperative, Entry, Project, ProjectStatus
-from bangfu.projects.services import project_progress, source_account
+from bangfu.projects.services import funded_source, project_progress
 from bangfu.regions.scope import RegionScope
 from bangfu.registry.api import ERRORS
 from bangfu.registry.selectors import household_list
@@ -571,7 +571,7 @@ def project_pay(request: HttpRequest, project_id: int, payload: PaymentIn) -> An
     entry = benefit_pay(
         actor=request.user,
         project=project,
-        source=source_account(payload.fund_source, payload.source_year),
+        source=funded_source(payload.fund_source, payload.source_year),
         mechanism=payload.mechanism,
         year=payload.year,
         rows=rows,

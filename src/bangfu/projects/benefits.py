@@ -43,6 +43,7 @@ from bangfu.projects.models import (
 from bangfu.projects.selectors import REGISTERED_POOR_STATUSES
 from bangfu.projects.services import (
     beneficiaries_account,
+    check_year,
     invalid,
     project_account,
     record_action,
@@ -242,6 +243,7 @@ def benefit_pay(
     """Pay households from the project's money of ``source``: one ledger payment, split into
     benefits that add up to it, each flowing into the household's income for ``year``."""
     require_project(actor, project)
+    year = check_year(year)
     clean = _clean(rows, project.region, mechanism, positive=True)
     total_fen = sum(int(Decimal(row.amount) * 100) for row in clean)
     entry = ledger.ledger_post(
@@ -274,6 +276,7 @@ def benefit_record(
     """Benefits the project brought without a payment from the ledger (an enterprise's wages,
     produce bought by a company, training)."""
     require_project(actor, project)
+    year = check_year(year)
     positive = mechanism != Mechanism.TRAINING  # training may bring no money
     clean = _clean(rows, project.region, mechanism, positive=positive)
     return benefits_create(actor=actor, rows=clean, year=year, mechanism=mechanism, project=project)
@@ -289,12 +292,19 @@ def payment_reverse(
     idempotency_key: str,
     reason: str,
 ) -> Entry:
-    """Reverse a payment to households (or a dividend): the ledger's reversal, and its
-    linked incomes taken out of the households' income records."""
-    benefits = list(entry.benefits.select_related("project", "cooperative"))
-    giver = benefits[0].project if benefits and benefits[0].project_id else None
-    if giver is not None:
-        require_project(actor, giver)
+    """Reverse a project's payment to households: the ledger's reversal, and its linked
+    incomes taken out of the households' income records. Only the project's staff may; other
+    entries (a cooperative's dividend closes its year; contractors, awards, shares) are not
+    reversed here."""
+    benefits = list(entry.benefits.select_related("project"))
+    projects = {b.project for b in benefits}
+    giver = next(iter(projects)) if len(projects) == 1 else None
+    if entry.kind != EntryKind.PAYMENT or giver is None:
+        raise BangfuError(
+            ErrorCode.LEDGER_REVERSAL_INVALID,
+            _("Only a project's payment to households is reversed here."),
+        )
+    require_project(actor, giver)
     reversal = ledger.ledger_reverse(
         actor=actor,
         entry=entry,
@@ -305,18 +315,3 @@ def payment_reverse(
     )
     linked_income_withdraw(actor=actor, origin_keys=[origin_key(b) for b in benefits])
     return reversal
-
-
-def split_equally(total: Any, households: Sequence[Household]) -> list[BenefitIn]:
-    """A payment split equally among households, exact to the fen (the first ones get a fen
-    more when it does not divide): a helper for forms that pay a flat amount per household."""
-    amount = parse_yuan(total, field="amount", positive=True)
-    assert amount is not None
-    if not households:
-        raise BangfuError(ErrorCode.VALIDATION_ERROR, _("Name the households."), field="households")
-    cents = int(amount * 100)
-    share, extra = divmod(cents, len(households))
-    return [
-        BenefitIn(Decimal(share + (1 if i < extra else 0)) / 100, household=h)
-        for i, h in enumerate(households)
-    ]

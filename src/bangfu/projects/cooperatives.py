@@ -29,8 +29,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from bangfu.accounts.scopes import scope_for
 from bangfu.audit.services import save_with_history, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.money import parse_figure, yuan_required
@@ -58,6 +60,7 @@ from bangfu.projects.models import (
 )
 from bangfu.projects.selectors import REGISTERED_POOR_STATUSES, may_change_cooperative
 from bangfu.projects.services import (
+    check_year,
     external_account,
     fen,
     invalid,
@@ -96,6 +99,8 @@ def cooperative_create(
         raise invalid(_("{value!r} is not a cooperative model.").format(value=model), "model")
     if not code.strip() or Cooperative.objects.filter(code=code.strip()).exists():
         raise invalid(_("Give a code not yet used."), "code")
+    if len(code.strip()) > 40 or slugify(code.strip()) != code.strip().lower():
+        raise invalid(_("A code has at most 40 letters, digits, - and _."), "code")
     if not name.strip():
         raise invalid(_("This is required."), "name")
     code = code.strip()
@@ -124,6 +129,14 @@ def member_join(
     *, actor: Any, cooperative: Cooperative, household: Household, joined_on: dt.date
 ) -> Membership:
     _require(actor, cooperative)
+    if not scope_for(actor, "capture").covers(household.village.code):
+        raise BangfuError(
+            ErrorCode.PERMISSION_DENIED,
+            _("Household {number} is outside your capture scope.").format(
+                number=household.household_no
+            ),
+            field="household",
+        )
     if joined_on < cooperative.founded_on:
         raise invalid(_("A member joins after the cooperative was founded."), "joined_on")
     if cooperative.memberships.filter(household=household, left_on__isnull=True).exists():
@@ -307,6 +320,7 @@ def year_declare(
     """The year's figures and dividend rules; changeable until its dividends are paid. The
     ratio defaults to the previous year's."""
     _require(actor, cooperative)
+    year = check_year(year)
     found = cooperative.years.filter(year=year).first()
     if found is not None and found.dividend_entry_id:
         raise BangfuError(
@@ -493,10 +507,12 @@ def award_scheme_save(
         raise invalid(_("This criterion needs a threshold."), "threshold")
     if not RegionScope.of([paying_project.region.code]).covers(region.code):
         raise invalid(_("The region is outside the paying project's region."), "region")
+    if len(code.strip()) > 40:
+        raise invalid(_("At most {n} characters.").format(n=40), "code")
     scheme = AwardScheme(
-        code=code.strip()[:40],
+        code=code.strip(),
         name=name.strip()[:200],
-        year=year,
+        year=check_year(year),
         criterion=criterion,
         threshold=parse_figure(threshold, field="threshold"),
         amount=yuan_required(amount, field="amount", positive=True),

@@ -48,6 +48,8 @@ from bangfu.projects.models import (
     ShareCapital,
 )
 
+MAX_VOUCHER = 60  # Entry.voucher
+
 # The accounts each kind of movement goes from and to.
 DIRECTIONS: dict[str, tuple[str, str]] = {
     EntryKind.FUNDING: (AccountKind.EXTERNAL, AccountKind.SOURCE),
@@ -212,6 +214,12 @@ def _record(
         raise _refuse(ErrorCode.VALIDATION_ERROR, _("Give an idempotency key."), "idempotency_key")
     if not voucher.strip():
         raise _refuse(ErrorCode.VALIDATION_ERROR, _("Give the voucher number."), "voucher")
+    if len(voucher.strip()) > MAX_VOUCHER:
+        raise _refuse(
+            ErrorCode.VALIDATION_ERROR,
+            _("A voucher number has at most {n} characters.").format(n=MAX_VOUCHER),
+            "voucher",
+        )
     key = idempotency_key.strip()[:100]
     fingerprint = _fingerprint(
         kind, entry_date, voucher.strip(), [(a.pk, s.pk, n) for a, s, n in lines], detail
@@ -229,7 +237,7 @@ def _record(
             entry = Entry.objects.create(
                 kind=kind,
                 entry_date=entry_date,
-                voucher=voucher.strip()[:60],
+                voucher=voucher.strip(),
                 memo=memo.strip()[:300],
                 idempotency_key=key,
                 fingerprint=fingerprint,
@@ -293,7 +301,13 @@ def ledger_reverse(
     idempotency_key: str,
     reason: str,
 ) -> Entry:
-    """The opposite postings of ``entry``, dated in an open month."""
+    """The opposite postings of ``entry``, dated in an open month. The same reversal submitted
+    again (its key) returns the reversal recorded; a second reversal of the entry is refused,
+    also when two arrive at the same moment."""
+    again = Entry.objects.filter(idempotency_key=idempotency_key.strip()[:100], reverses=entry)
+    found: Entry | None = again.first()
+    if found is not None:
+        return found
     if entry.kind == EntryKind.REVERSAL:
         raise _refuse(ErrorCode.LEDGER_REVERSAL_INVALID, _("A reversal is not reversed."))
     if Entry.objects.filter(reverses=entry).exists():
@@ -304,16 +318,23 @@ def ledger_reverse(
         (p.account, p.source, -p.amount_fen)
         for p in entry.postings.select_related("account", "source")
     ]
-    return _record(
-        actor=actor,
-        kind=EntryKind.REVERSAL,
-        entry_date=entry_date,
-        voucher=voucher,
-        idempotency_key=idempotency_key,
-        lines=lines,
-        memo=reason,
-        reverses=entry,
-    )
+    try:
+        with transaction.atomic():
+            return _record(
+                actor=actor,
+                kind=EntryKind.REVERSAL,
+                entry_date=entry_date,
+                voucher=voucher,
+                idempotency_key=idempotency_key,
+                lines=lines,
+                memo=reason,
+                reverses=entry,
+                detail=f"reverses #{entry.pk}",
+            )
+    except IntegrityError:  # reversed by another request at the same moment
+        raise _refuse(
+            ErrorCode.LEDGER_REVERSAL_INVALID, _("The entry is already reversed.")
+        ) from None
 
 
 @transaction.atomic

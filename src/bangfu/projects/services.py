@@ -96,7 +96,7 @@ def _required_figure(value: Any, field: str) -> Decimal:
     return figure
 
 
-def _year(value: Any, field: str = "year") -> int:
+def check_year(value: Any, field: str = "year") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
         raise invalid(_("A year from 2000 to 2100."), field)
     return value
@@ -141,7 +141,7 @@ def project_save(
     project = project or Project()
     project.code, project.name = code, _text(name, "name", 200)
     project.kind = _choice(kind, ProjectKind, "kind")
-    project.region, project.pairing, project.year = region, pairing, _year(year)
+    project.region, project.pairing, project.year = region, pairing, check_year(year)
     project.implementer = _text(implementer, "implementer", 200, required=False)
     project.start_date, project.end_date = start_date, end_date
     project.description = description.strip()
@@ -303,9 +303,26 @@ def external_account() -> Account:
     return _account(EXTERNAL_ACCOUNT, name="External", kind=AccountKind.EXTERNAL)
 
 
-def source_account(fund_source: str, year: int) -> Account:
-    """The account of a fund source in a year (沪滇合作资金 2025 …)."""
+def funded_source(fund_source: str, year: int, field: str = "source_year") -> Account:
+    """The account of a fund source in a year that has been funded: money is paid from it, so
+    a source nobody funded is refused (naming ``source_year``), not opened."""
     _choice(fund_source, FundSource, "fund_source")
+    found = Account.objects.filter(code=f"src-{fund_source}-{check_year(year, field)}")
+    account = found.first()
+    if account is None:
+        raise invalid(
+            _("No {source} of {year} has been received.").format(
+                source=FundSource(fund_source).label, year=year
+            ),
+            field,
+        )
+    return account
+
+
+def source_account(fund_source: str, year: int, field: str = "year") -> Account:
+    """The account of a fund source in a year (沪滇合作资金 2025 …), opened when first funded."""
+    _choice(fund_source, FundSource, "fund_source")
+    year = check_year(year, field)
     label = FundSource(fund_source).label
     return _account(
         f"src-{fund_source}-{year}",
@@ -358,7 +375,7 @@ def fund(
 ) -> Entry:
     """Money arriving from outside (a transfer of 沪滇合作资金 to the county …)."""
     _require_ledger_writer(actor)
-    source = source_account(fund_source, _year(year))
+    source = source_account(fund_source, year)
     move = ledger.Move(external_account(), source, source, fen(amount))
     return ledger.ledger_post(
         actor=actor,
@@ -391,7 +408,7 @@ def allocate(
 ) -> Entry:
     """Allocate a fund source's money of a year to the project."""
     require_project(actor, project)
-    source = source_account(fund_source, _year(year))
+    source = source_account(fund_source, year)
     move = ledger.Move(source, project_account(project), source, fen(amount))
     return ledger.ledger_post(
         actor=actor,
