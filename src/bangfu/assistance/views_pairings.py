@@ -5,7 +5,6 @@ scope 403."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +37,8 @@ from bangfu.audit.selectors import object_history
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.core.spreadsheets import Column
 from bangfu.core.web import (
+    attempt,
+    choice_or_blank,
     form_date,
     form_int,
     form_optional_date,
@@ -60,21 +61,6 @@ def _year(text: Any) -> int | None:
     return year if year is not None and svc.MIN_YEAR <= year <= svc.MAX_YEAR else None
 
 
-def _choice(value: str, choices: list[str]) -> str:
-    return value if value in choices else ""
-
-
-def _save(request: HttpRequest, write: Callable[[], Any]) -> tuple[Any, BangfuError | None]:
-    """Run a write; (its result, None), or (None, the refusal) when it is one the form shows.
-    404s without a field and 403s propagate (the error pages)."""
-    try:
-        return write(), None
-    except BangfuError as refusal:
-        if refusal.status == 403 or (refusal.status == 404 and not refusal.field):
-            raise
-        return None, refusal
-
-
 def _yes(value: bool) -> str:
     return _("yes") if value else _("no")
 
@@ -86,7 +72,7 @@ def _yes(value: bool) -> str:
 @refusals_as_http
 def partner_list(request: HttpRequest) -> HttpResponse:
     filters = {
-        "kind": _choice(request.GET.get("kind", ""), PartnerKind.values),
+        "kind": choice_or_blank(request.GET.get("kind", ""), PartnerKind.values),
         "q": request.GET.get("q", "").strip()[:100],
     }
     partners = svc.partner_list(user=request.user, **filters)
@@ -116,7 +102,7 @@ def _partner_columns() -> list[Column]:
 def partner_export(request: HttpRequest) -> FileResponse:
     """The partners of the list's filters, with how many of their pairings the reader sees."""
     filters = {
-        "kind": _choice(request.GET.get("kind", ""), PartnerKind.values),
+        "kind": choice_or_blank(request.GET.get("kind", ""), PartnerKind.values),
         "q": request.GET.get("q", "").strip()[:100],
     }
     partners = svc.partner_list(user=request.user, **filters)
@@ -203,7 +189,7 @@ def partner_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
 
-        saved, error = _save(request, write)
+        saved, error = attempt(write)
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("assistance-partner", pk=saved.pk)
@@ -324,7 +310,7 @@ def campaign_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
 
-        saved, error = _save(request, write)
+        saved, error = attempt(write)
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("assistance-campaign", pk=saved.pk)
@@ -341,7 +327,7 @@ def campaign_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 def _pairing_filters(request: HttpRequest) -> dict[str, Any]:
     return {
-        "kind": _choice(request.GET.get("kind", ""), SocialPairingKind.values),
+        "kind": choice_or_blank(request.GET.get("kind", ""), SocialPairingKind.values),
         "campaign": form_int(request.GET.get("campaign")),
         "partner": form_int(request.GET.get("partner")),
         "region_code": request.GET.get("region", "").strip()[:15],
@@ -527,7 +513,7 @@ def pairing_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 reason=request.POST.get("reason", ""),
             )
 
-        saved, error = _save(request, write)
+        saved, error = attempt(write)
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("assistance-pairing", pk=saved.pk)
@@ -550,10 +536,10 @@ def pairing_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def _secondment_filters(request: HttpRequest) -> dict[str, Any]:
     return {
         "pairing": form_int(request.GET.get("pairing")),
-        "field": _choice(request.GET.get("field", ""), SecondmentField.values),
+        "field": choice_or_blank(request.GET.get("field", ""), SecondmentField.values),
         "year": _year(request.GET.get("year")),
-        "status": _choice(request.GET.get("status", ""), SecondmentStatus.values),
-        "direction": _choice(request.GET.get("direction", ""), Direction.values),
+        "status": choice_or_blank(request.GET.get("status", ""), SecondmentStatus.values),
+        "direction": choice_or_blank(request.GET.get("direction", ""), Direction.values),
     }
 
 
@@ -713,7 +699,7 @@ def secondment_form(request: HttpRequest, pk: int | None = None) -> HttpResponse
     if request.method == "POST":
         if not may_edit:
             raise BangfuError(ErrorCode.PERMISSION_DENIED, _("Not in your capture scope."))
-        saved, error = _save(request, lambda: _secondment_write(request, secondment))
+        saved, error = attempt(lambda: _secondment_write(request, secondment))
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("assistance-secondment", pk=saved.pk)

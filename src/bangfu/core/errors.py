@@ -172,6 +172,11 @@ class BangfuError(Exception):
         return f"{self.code}{where}: {self.message}"
 
 
+def invalid(message: str, field: str) -> BangfuError:
+    """A refusal of a value a user gave, naming the form field, file column or API field."""
+    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
+
+
 def not_found(code: ErrorCode = ErrorCode.NOT_FOUND, what: str | None = None) -> BangfuError:
     """The same answer whether the object is absent or merely outside the user's view scope."""
     return BangfuError(

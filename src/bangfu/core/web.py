@@ -86,7 +86,24 @@ def form_optional_date(text: Any, field: str) -> dt.date | None:
 def form_int(text: Any) -> int | None:
     """A whole number typed into a form or a query string; None when it is not one."""
     text = str(text or "").strip()
-    return int(text) if text.isdigit() else None
+    # isdigit() also says yes to "²" and other digits int() cannot read.
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def choice_or_blank(value: str, choices: Any) -> str:
+    """A filter's value when it is one of ``choices``, else "" (no filter)."""
+    return value if value in choices else ""
+
+
+def attempt(write: Callable[[], Any]) -> tuple[Any, BangfuError | None]:
+    """Run a form's write: (its result, None), or (None, the refusal) when the form shows it.
+    A 403, and a 404 that names no field, propagate (the error pages)."""
+    try:
+        return write(), None
+    except BangfuError as refusal:
+        if refusal.status == 403 or (refusal.status == 404 and not refusal.field):
+            raise
+        return None, refusal
 
 
 def page_of(request: HttpRequest, items: Any, size: int = 50) -> Any:

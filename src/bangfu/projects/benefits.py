@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import parse_figure, parse_yuan
 from bangfu.projects import ledger
 from bangfu.projects.models import (
@@ -44,7 +44,6 @@ from bangfu.projects.selectors import REGISTERED_POOR_STATUSES
 from bangfu.projects.services import (
     beneficiaries_account,
     check_year,
-    invalid,
     project_account,
     record_action,
     require_project,

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from bangfu.accounts.scopes import scope_for
 from bangfu.audit.services import save_with_history, snapshot
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import parse_figure, yuan_required
 from bangfu.engine import dividends as engine
 from bangfu.projects import ledger
@@ -63,7 +63,6 @@ from bangfu.projects.services import (
     check_year,
     external_account,
     fen,
-    invalid,
     project_account,
     record_action,
     require_project,

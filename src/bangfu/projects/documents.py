@@ -15,10 +15,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.projects import services
 from bangfu.projects.models import Project, ProjectDocument
-from bangfu.projects.services import invalid
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # what a document's first bytes say → (content type, extension)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from bangfu.accounts.models import Role
 from bangfu.audit.models import AuditAction
 from bangfu.audit.services import audit_record, save_with_history, snapshot
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import parse_figure, parse_yuan, yuan_required
 from bangfu.projects import ledger
 from bangfu.projects.models import (
@@ -59,10 +59,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     ProjectStatus.REJECTED: (ProjectStatus.UNDERWAY,),
     ProjectStatus.ACCEPTED: (),
 }
-
-
-def invalid(message: str, field: str) -> BangfuError:
-    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
 
 
 def require_project(actor: Any, project: Project, field: str | None = None) -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bangfu.accounts.scopes import can_see_personal_data, scope_for
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import sum_fen, yuan
 from bangfu.core.spreadsheets import Column
 from bangfu.core.web import (
@@ -50,10 +50,6 @@ from bangfu.regions.models import Region
 from bangfu.regions.scope import RegionScope
 from bangfu.registry import selectors as registry_selectors
 from bangfu.registry.models import Household
-
-
-def _invalid(message: str, field: str) -> BangfuError:
-    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
 
 
 def _today() -> str:
@@ -157,7 +153,7 @@ def _create(request: HttpRequest, _pk: int) -> Cooperative:
     code = post.get("village", "").strip()
     village = Region.objects.filter(code=code).first() if code else None
     if village is None or not scope_for(request.user, "capture").covers(village.code):
-        raise _invalid(_("Give the code of a village in your capture scope."), "village")
+        raise invalid(_("Give the code of a village in your capture scope."), "village")
     return services.cooperative_create(
         actor=request.user,
         code=post.get("code", ""),
@@ -254,7 +250,7 @@ def _household(request: HttpRequest, field: str = "household") -> Household:
     try:
         return registry_selectors.household_get_by_no(user=request.user, household_no=number)
     except BangfuError:
-        raise _invalid(
+        raise invalid(
             _("No household with number {number} in your scope.").format(number=number or "—"),
             field,
         ) from None
@@ -263,7 +259,7 @@ def _household(request: HttpRequest, field: str = "household") -> Household:
 def _year_of(coop: Cooperative, pk: Any) -> CooperativeYear:
     found = coop.years.filter(pk=form_int(pk) or 0).first()
     if found is None:
-        raise _invalid(_("No such year."), "year")
+        raise invalid(_("No such year."), "year")
     return found
 
 
@@ -280,7 +276,7 @@ def _cooperative_step(request: HttpRequest, pk: int) -> Any:
     if step == "leave":
         membership = coop.memberships.filter(pk=form_int(post.get("membership")) or 0).first()
         if membership is None:
-            raise _invalid(_("No such member."), "membership")
+            raise invalid(_("No such member."), "membership")
         return services.member_leave(
             actor=user,
             membership=membership,
@@ -301,7 +297,7 @@ def _cooperative_step(request: HttpRequest, pk: int) -> Any:
     if step == "declare":
         year = form_int(post.get("year"))
         if year is None or not 1990 <= year <= 2100:
-            raise _invalid(_("Give the year as four digits."), "year")
+            raise invalid(_("Give the year as four digits."), "year")
         return services.year_declare(
             actor=user,
             cooperative=coop,
@@ -312,16 +308,13 @@ def _cooperative_step(request: HttpRequest, pk: int) -> Any:
             poor_minimum=post.get("poor_minimum", "").strip() or "0",
         )
     if step == "pay":
-        voucher = post.get("voucher", "").strip()
-        if not voucher:
-            raise _invalid(_("Give the voucher number."), "voucher")
         return services.dividends_pay(
             actor=user,
             cooperative_year=_year_of(coop, post.get("year")),
             entry_date=form_date(post.get("entry_date"), "entry_date"),
-            voucher=voucher,
+            voucher=post.get("voucher", ""),
         )
-    raise _invalid(_("Unknown step."), "step")
+    raise invalid(_("Unknown step."), "step")
 
 
 def _previews(coop: Cooperative, years: list[CooperativeYear], user: Any) -> list[dict[str, Any]]:
@@ -494,13 +487,13 @@ def _scheme_step(request: HttpRequest) -> AwardScheme:
         .first()
     )
     if project is None:
-        raise _invalid(_("Choose the project that pays the awards."), "paying_project")
+        raise invalid(_("Choose the project that pays the awards."), "paying_project")
     region = Region.objects.filter(code=request.POST.get("region", "").strip()).first()
     if region is None:
-        raise _invalid(_("No region with this code."), "region")
+        raise invalid(_("No region with this code."), "region")
     year = form_int(request.POST.get("year"))
     if year is None or not 2000 <= year <= 2100:
-        raise _invalid(_("A year from 2000 to 2100."), "year")
+        raise invalid(_("A year from 2000 to 2100."), "year")
     return services.award_scheme_save(
         actor=request.user,
         code=request.POST.get("code", ""),
@@ -519,10 +512,10 @@ def _award_step(request: HttpRequest, _pk: int) -> Any:
         return _scheme_step(request)
     scheme = _schemes(request.user).filter(pk=form_int(request.POST.get("scheme")) or 0).first()
     if scheme is None:
-        raise _invalid(_("No such award scheme."), "scheme")
+        raise invalid(_("No such award scheme."), "scheme")
     voucher = request.POST.get("voucher", "").strip()
-    if not voucher:
-        raise _invalid(_("Give the voucher number."), "voucher")
+    if not voucher:  # asked even when no award is due (the ledger asks only when paying)
+        raise invalid(_("Give the voucher number."), "voucher")
     granted = services.awards_grant(
         actor=request.user,
         scheme=scheme,

@@ -32,10 +32,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bangfu.accounts.scopes import scope_for
 from bangfu.audit.models import AccessKind
 from bangfu.audit.services import access_record
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import yuan
 from bangfu.core.spreadsheets import Column
 from bangfu.core.web import (
+    attempt,
+    choice_or_blank,
     form_date,
     form_int,
     form_optional_date,
@@ -95,32 +97,6 @@ SECTIONS = {
 # ---------------------------------------------------------------------------- helpers
 
 
-def _choice(value: str, choices: list[str]) -> str:
-    return value if value in choices else ""
-
-
-def _save(write: Callable[[], Any]) -> tuple[Any, BangfuError | None]:
-    """Run a write; (its result, None), or (None, the refusal) for one the form shows.
-    A 403, and a 404 that names no field, propagate (the error pages)."""
-    try:
-        return write(), None
-    except BangfuError as refusal:
-        if refusal.status == 403 or (refusal.status == 404 and not refusal.field):
-            raise
-        return None, refusal
-
-
-def _invalid(message: str, field: str) -> BangfuError:
-    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
-
-
-def _form_year(text: Any, field: str = "year") -> int:
-    year = form_int(text)
-    if year is None:
-        raise _invalid(_("A year from 2000 to 2100."), field)
-    return year
-
-
 def _may_capture(user: Any) -> bool:
     return not scope_for(user, "capture").is_empty
 
@@ -133,8 +109,8 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     return {
         "pairing": form_int(request.GET.get("pairing")),
         "region": region if region.isdigit() else "",
-        "status": _choice(request.GET.get("status", ""), ProjectStatus.values),
-        "kind": _choice(request.GET.get("kind", ""), ProjectKind.values),
+        "status": choice_or_blank(request.GET.get("status", ""), ProjectStatus.values),
+        "kind": choice_or_blank(request.GET.get("kind", ""), ProjectKind.values),
         "year": form_int(request.GET.get("year")),
         "q": request.GET.get("q", "").strip()[:100],
     }
@@ -276,7 +252,7 @@ def _pairing_by_pk(value: Any) -> Pairing | None:
         return None
     pairing = Pairing.objects.filter(pk=pk).select_related("east", "west").first() if pk else None
     if pairing is None:
-        raise _invalid(_("Choose a pairing from the list."), "pairing")
+        raise invalid(_("Choose a pairing from the list."), "pairing")
     return pairing
 
 
@@ -305,7 +281,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 name=post.get("name", ""),
                 kind=post.get("kind", ""),
                 region=region_by_code(post.get("region"), "region"),
-                year=_form_year(post.get("year")),
+                year=form_int(post.get("year")) or 0,
                 pairing=_pairing_by_pk(post.get("pairing")),
                 implementer=post.get("implementer", ""),
                 start_date=form_optional_date(post.get("start_date"), "start_date"),
@@ -314,7 +290,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
             )
 
         try:
-            saved, error = _save(write)
+            saved, error = attempt(write)
         except BangfuError as refusal:
             if refusal.status != 403:
                 raise
@@ -555,7 +531,7 @@ def _project_write(
             ErrorCode.PERMISSION_DENIED,
             _("Only staff of the project's region or of its eastern partner may do this."),
         )
-    _saved, error = _save(lambda: write(project))
+    _saved, error = attempt(lambda: write(project))
     if error is None:
         messages.success(request, _("Saved."))
         anchor = SECTIONS.get(form, form)
@@ -606,10 +582,10 @@ def project_milestone(request: HttpRequest, pk: int) -> HttpResponse:
         if post.get("milestone"):
             existing = project.milestones.filter(pk=form_int(post.get("milestone")) or 0).first()
             if existing is None:
-                raise _invalid(_("No such milestone of this project."), "milestone")
+                raise invalid(_("No such milestone of this project."), "milestone")
         progress = form_int(post.get("progress"))
         if progress is None:
-            raise _invalid(_("Progress is a whole percentage from 0 to 100."), "progress")
+            raise invalid(_("Progress is a whole percentage from 0 to 100."), "progress")
         return services.milestone_save(
             actor=request.user,
             project=project,
@@ -655,7 +631,7 @@ def project_acceptance(request: HttpRequest, pk: int) -> HttpResponse:
     def write(project: Project) -> Any:
         passed = post.get("passed", "")
         if passed not in ("yes", "no"):
-            raise _invalid(_("Say whether the project passed."), "passed")
+            raise invalid(_("Say whether the project passed."), "passed")
         return services.acceptance_record(
             actor=request.user,
             project=project,
@@ -677,29 +653,20 @@ def project_allocate(request: HttpRequest, pk: int) -> HttpResponse:
     def write(project: Project) -> Entry:
         key = post.get("key", "").strip()
         if not key:
-            raise _invalid(_("The form has expired: open the page again."), "key")
+            raise invalid(_("The form has expired: open the page again."), "key")
         return services.allocate(
             actor=request.user,
             project=project,
             fund_source=post.get("fund_source", ""),
-            year=_form_year(post.get("year")),
+            year=form_int(post.get("year")) or 0,
             amount=post.get("amount", ""),
             entry_date=form_date(post.get("entry_date"), "entry_date"),
-            voucher=_voucher(post.get("voucher")),
+            voucher=post.get("voucher", ""),
             idempotency_key=f"web-allocate-{project.pk}-{key[:60]}",
             memo=post.get("memo", "")[:300],
         )
 
     return _project_write(request, pk, "allocate", write)
-
-
-def _voucher(text: Any) -> str:
-    voucher = str(text or "").strip()
-    if not voucher:
-        raise _invalid(_("Give the voucher number."), "voucher")
-    if len(voucher) > 60:
-        raise _invalid(_("At most {n} characters.").format(n=60), "voucher")
-    return voucher
 
 
 @login_required
@@ -711,12 +678,12 @@ def project_pay(request: HttpRequest, pk: int) -> HttpResponse:
     def write(project: Project) -> Entry:
         key = post.get("key", "").strip()
         if not key:
-            raise _invalid(_("The form has expired: open the page again."), "key")
+            raise invalid(_("The form has expired: open the page again."), "key")
         source = Account.objects.filter(
             pk=form_int(post.get("source")) or 0, kind=AccountKind.SOURCE
         ).first()
         if source is None:
-            raise _invalid(_("Choose the fund source the payment draws on."), "source")
+            raise invalid(_("Choose the fund source the payment draws on."), "source")
         return services.pay_contractor(
             actor=request.user,
             project=project,
@@ -724,7 +691,7 @@ def project_pay(request: HttpRequest, pk: int) -> HttpResponse:
             source=source,
             amount=post.get("amount", ""),
             entry_date=form_date(post.get("entry_date"), "entry_date"),
-            voucher=_voucher(post.get("voucher")),
+            voucher=post.get("voucher", ""),
             idempotency_key=f"web-pay-{project.pk}-{key[:60]}",
             memo=post.get("memo", "")[:300],
         )
@@ -741,11 +708,9 @@ def pasted_payments(user: Any, text: str) -> list[BenefitIn]:
     skipped, and a refusal names the row (counting the lines with a household)."""
     lines = [line for line in (text or "").splitlines() if line.strip()]
     if not lines:
-        raise _invalid(
-            _("Paste the households: household number and amount, one per line."), "rows"
-        )
+        raise invalid(_("Paste the households: household number and amount, one per line."), "rows")
     if len(lines) > MAX_PASTED_ROWS:
-        raise _invalid(
+        raise invalid(
             _("At most {n} households at once: import a larger list from Excel.").format(
                 n=MAX_PASTED_ROWS
             ),
@@ -755,7 +720,7 @@ def pasted_payments(user: Any, text: str) -> list[BenefitIn]:
     for number, line in enumerate(lines, start=1):
         match = _PASTED_LINE.match(line)
         if match is None:
-            raise _invalid(
+            raise invalid(
                 _("Row {row}: “{line}” is not a household number and an amount.").format(
                     row=number, line=line.strip()[:60]
                 ),
@@ -771,7 +736,7 @@ def pasted_payments(user: Any, text: str) -> list[BenefitIn]:
     rows = []
     for number, household_no, amount in parsed:
         if household_no not in found:
-            raise _invalid(
+            raise invalid(
                 _("Row {row}: no household {number} is visible to you.").format(
                     row=number, number=household_no
                 ),
@@ -792,13 +757,13 @@ def project_pay_households(request: HttpRequest, pk: int) -> HttpResponse:
     def write(project: Project) -> Entry:
         key = post.get("key", "").strip()
         if not key:
-            raise _invalid(_("The form has expired: open the page again."), "key")
+            raise invalid(_("The form has expired: open the page again."), "key")
         source = Account.objects.filter(
             pk=form_int(post.get("source")) or 0, kind=AccountKind.SOURCE
         ).first()
         if source is None:
-            raise _invalid(_("Choose the fund source the payment draws on."), "source")
-        year = _form_year(post.get("year"))
+            raise invalid(_("Choose the fund source the payment draws on."), "source")
+        year = form_int(post.get("year")) or 0  # the service says which years it takes
         return benefit_pay(
             actor=request.user,
             project=project,
@@ -807,7 +772,7 @@ def project_pay_households(request: HttpRequest, pk: int) -> HttpResponse:
             year=year,
             rows=pasted_payments(request.user, post.get("rows", "")),
             entry_date=form_date(post.get("entry_date"), "entry_date"),
-            voucher=_voucher(post.get("voucher")),
+            voucher=post.get("voucher", ""),
             idempotency_key=f"web-households-{project.pk}-{key[:60]}",
             memo=post.get("memo", "")[:300],
         )

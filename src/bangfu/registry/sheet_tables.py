@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bangfu.accounts.scopes import scope_for
-from bangfu.core.errors import BangfuError, ErrorCode
+from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.regions.models import Region
 from bangfu.regions.selectors import region_by_code
 from bangfu.registry.importers import DATE, KEY
@@ -31,10 +31,6 @@ from bangfu.registry.sheets import SheetColumn, SheetResult, SheetRow, SheetSpec
 
 T = TypeVar("T")
 _GLOSS = re.compile(r"\s*\([^()]*\)\s*$")
-
-
-def invalid(message: str, field: str) -> BangfuError:
-    return BangfuError(ErrorCode.VALIDATION_ERROR, message, field=field)
 
 
 # ---------------------------------------------------------------------------- coded values
