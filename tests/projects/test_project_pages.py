@@ -96,6 +96,35 @@ def test_the_list_filters(project, client_for):
     assert not shown("q=nothing-like-it")
 
 
+def test_a_region_filter_takes_the_whole_subtree_and_never_fails(project, users, client_for):
+    """A county's full code lists its villages' projects too (the filter once compared the
+    start of the code, so 532822000000 matched the county alone); a code that is none gives
+    an empty list, not a server error."""
+    from bangfu.regions.models import Region
+
+    services.project_save(
+        actor=users["admin"],
+        code="nabing-road",
+        name="纳丙村道路",
+        kind="infrastructure",
+        region=Region.objects.get(code="532822106207"),
+        year=2025,
+    )
+    client = client_for("admin")
+
+    def codes(query: str) -> set[str]:
+        page = client.get(f"/projects/?{query}")
+        assert page.status_code == 200
+        return set(re.findall(r'data-project="([^"]+)"', page.content.decode()))
+
+    assert codes("region=532822000000") == {"nabing-tea", "nabing-road"}
+    assert codes("region=532822106") == {"nabing-road"}
+    assert codes("region=00") == codes("region=abc") == codes("region=²") == set()
+    for query in ("region=00", "region=%C2%B2", "year=%C2%B2"):
+        assert client.get(f"/projects/cooperatives/?{query}").status_code == 200
+        assert client.get(f"/projects/cooperatives/export.xlsx?{query}").status_code == 200
+
+
 def test_the_export_has_the_filtered_rows(project, users, client_for):
     paid(users, project)
     response = client_for("menghai-county").get("/projects/export.xlsx?region=532822")

@@ -33,7 +33,7 @@ from bangfu.projects.benefits import BenefitIn, benefit_pay
 from bangfu.projects.flow import fund_flow, source_label
 from bangfu.projects.models import Benefit, Cooperative, Entry, Project, ProjectStatus
 from bangfu.projects.services import funded_source, project_progress
-from bangfu.regions.scope import RegionScope
+from bangfu.regions.scope import typed_region
 from bangfu.registry.api import ERRORS
 from bangfu.registry.selectors import household_list
 
@@ -171,8 +171,8 @@ def project_list(
                 field="status",
             )
         qs = qs.filter(status=filters.status)
-    if filters.region:
-        qs = qs.filter(RegionScope.of([filters.region.strip()]).q("region__code"))
+    if (area := typed_region(filters.region)) is not None:
+        qs = qs.filter(area.q("region__code"))
     if filters.year is not None:
         qs = qs.filter(year=filters.year)
     current, paginator = _page(qs.order_by("code"), paging)

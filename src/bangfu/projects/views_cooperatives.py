@@ -47,7 +47,7 @@ from bangfu.projects.models import (
 )
 from bangfu.projects.selectors import REGISTERED_POOR_STATUSES
 from bangfu.regions.models import Region
-from bangfu.regions.scope import RegionScope
+from bangfu.regions.scope import typed_region
 from bangfu.registry import selectors as registry_selectors
 from bangfu.registry.models import Household
 
@@ -66,18 +66,10 @@ def household_label(user: Any, household: Household) -> str:
 # ---------------------------------------------------------------------------- the list
 
 
-def _region_prefix(text: str) -> RegionScope | None:
-    """A county, township or village code (or the start of one) as a scope; None otherwise."""
-    code = text.strip()
-    if not code.isdigit() or len(code) > 15:
-        return None
-    return RegionScope.of([code if len(code) >= 12 else code.ljust(12, "0")])
-
-
 def _filtered(request: HttpRequest) -> QuerySet[Cooperative]:
     coops = selectors.cooperative_list(request.user)
     get = request.GET
-    if (scope := _region_prefix(get.get("region", ""))) is not None:
+    if (scope := typed_region(get.get("region", ""))) is not None:
         coops = coops.filter(scope.q("village__code"))
     if (model := get.get("model", "")) in CooperativeModel.values:
         coops = coops.filter(model=model)

@@ -76,6 +76,7 @@ from bangfu.projects.selectors import (
     target_actual,
 )
 from bangfu.regions.models import Pairing
+from bangfu.regions.scope import typed_region
 from bangfu.regions.selectors import region_by_code
 from bangfu.registry.selectors import household_list
 
@@ -108,7 +109,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
     region = request.GET.get("region", "").strip()[:15]
     return {
         "pairing": form_int(request.GET.get("pairing")),
-        "region": region if region.isdigit() else "",
+        "region": region,
         "status": choice_or_blank(request.GET.get("status", ""), ProjectStatus.values),
         "kind": choice_or_blank(request.GET.get("kind", ""), ProjectKind.values),
         "year": form_int(request.GET.get("year")),
@@ -120,8 +121,8 @@ def _filtered(user: Any, filters: dict[str, Any]) -> QuerySet[Project]:
     projects = project_list(user)
     if filters["pairing"]:
         projects = projects.filter(pairing=filters["pairing"])
-    if filters["region"]:
-        projects = projects.filter(region__code__startswith=filters["region"])
+    if (area := typed_region(filters["region"])) is not None:
+        projects = projects.filter(area.q("region__code"))
     if filters["status"]:
         projects = projects.filter(status=filters["status"])
     if filters["kind"]:

@@ -15,6 +15,7 @@ from operator import or_
 
 from django.db.models import Q
 
+from bangfu.core.errors import BangfuError
 from bangfu.regions.codes import ancestor_codes, prefix_bounds, significant_prefix
 
 
@@ -80,3 +81,18 @@ class RegionScope:
     def ancestor_codes(self) -> set[str]:
         """Codes strictly above the roots: regions whose pairings concern this scope too."""
         return {a for root in self.roots for a in ancestor_codes(root)}
+
+
+def typed_region(text: str) -> RegionScope | None:
+    """The regions a list's "region" filter means: a code typed in full (12 or 15 digits) or
+    its start (``5328``, ``532822``), with everything below it; None when nothing was typed; a
+    scope of nothing for what is not a region code (the list shows nothing, not an error)."""
+    code = (text or "").strip()
+    if not code:
+        return None
+    if not (code.isascii() and code.isdigit()) or len(code) > 15:
+        return RegionScope.nothing()
+    try:
+        return RegionScope.of([code if len(code) >= 12 else code.ljust(12, "0")])
+    except BangfuError:
+        return RegionScope.nothing()
