@@ -451,3 +451,42 @@ def test_members_come_from_the_actors_capture_scope_and_codes_are_checked(users,
             founded_on=dt.date(2018, 1, 1),
         )
     assert long_code.value.field == "code"
+
+
+def test_a_dividend_records_the_shares_it_was_split_by(users, coop):
+    """Shares paid in after the year's end take no part in its dividend, and the dividend's
+    record says the shares it was split by."""
+    households = make_households(users, 2)
+    join(users, coop, households)
+    for household in households:
+        coops.shares_add(
+            actor=users["admin"],
+            cooperative=coop,
+            household=household,
+            kind="cash",
+            amount="100",
+            shares=10,
+            recorded_on=dt.date(2025, 5, 1),
+        )
+    coops.shares_add(  # the next spring, before the dividend is paid
+        actor=users["admin"],
+        cooperative=coop,
+        household=households[0],
+        kind="cash",
+        amount="900",
+        shares=90,
+        recorded_on=dt.date(2026, 3, 1),
+    )
+    year = coops.year_declare(
+        actor=users["admin"],
+        cooperative=coop,
+        year=2025,
+        revenue="1000",
+        profit="1000",
+        payout_ratio="1",
+    )
+    entry = coops.dividends_pay(
+        actor=users["admin"], cooperative_year=year, entry_date=dt.date(2026, 3, 20), voucher="FH"
+    )
+    paid = {b.household_id: (b.amount, b.quantity) for b in entry.benefits.all()}
+    assert paid == {h.pk: (Decimal("500.00"), Decimal("10.00")) for h in households}

@@ -43,8 +43,25 @@ def audit_record(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
+    entry = audit_entry(
+        actor=actor, action=action, obj=obj, before=before, after=after, reason=reason
+    )
+    entry.save()
+    return entry
+
+
+def audit_entry(
+    *,
+    actor: Any,
+    action: AuditAction,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """The history entry of a change, not yet saved (for ``bulk_create`` of many)."""
     ctx = context.current()
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=object_type(obj),

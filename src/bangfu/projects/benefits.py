@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bangfu.core.errors import BangfuError, ErrorCode, invalid
@@ -79,8 +80,8 @@ def origin_label(benefit: Benefit) -> str:
 
 def origin_url(benefit: Benefit) -> str:
     if benefit.project_id:
-        return f"/projects/{benefit.project_id}/"
-    return f"/projects/cooperatives/{benefit.cooperative_id}/"
+        return reverse("projects-detail", args=[benefit.project_id])
+    return reverse("projects-coop", args=[benefit.cooperative_id])
 
 
 def origin_key(benefit: Benefit) -> str:

@@ -349,6 +349,12 @@ def year_declare(
     return row
 
 
+def shares_at(cooperative: Cooperative, day: dt.date) -> dict[int, int]:
+    """Each household's shares in the cooperative as recorded by ``day``."""
+    held = ShareCapital.objects.filter(cooperative=cooperative, recorded_on__lte=day)
+    return dict(held.values("household").annotate(n=Sum("shares")).values_list("household", "n"))
+
+
 def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
     """Each member household's dividend in fen for the year (not yet paid): the engine's
     split of the distributable profit among the members holding shares at the year's end."""
@@ -358,12 +364,7 @@ def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
     total = engine.distributable(profit_fen, Fraction(cooperative_year.payout_ratio))
     year_end = dt.date(cooperative_year.year, 12, 31)
     cooperative = cooperative_year.cooperative
-    shares = dict(
-        ShareCapital.objects.filter(cooperative=cooperative, recorded_on__lte=year_end)
-        .values("household")
-        .annotate(n=Sum("shares"))
-        .values_list("household", "n")
-    )
+    shares = shares_at(cooperative, year_end)
     members = (
         cooperative.memberships.filter(joined_on__lte=year_end)
         .exclude(left_on__lte=year_end)
@@ -443,12 +444,7 @@ def dividends_pay(
         memo=_("dividends of {year}").format(year=locked.year),
     )
     households = Household.objects.filter(pk__in=list(plan)).select_related("village")
-    shares = dict(
-        ShareCapital.objects.filter(cooperative=cooperative, household__in=list(plan))
-        .values("household")
-        .annotate(n=Sum("shares"))
-        .values_list("household", "n")
-    )
+    shares = shares_at(cooperative, dt.date(locked.year, 12, 31))  # what the plan split by
     rows = [
         BenefitIn(
             Decimal(plan[h.pk]) / 100,

@@ -24,8 +24,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from bangfu.audit.models import AuditAction, AuditEntry
-from bangfu.audit.services import object_type, snapshot
-from bangfu.core import context
+from bangfu.audit.services import audit_entry, snapshot
 from bangfu.core.errors import BangfuError, ErrorCode
 from bangfu.engine.income import IncomeInputs, income_figures
 from bangfu.registry.models import Household, IncomeRecord, IncomeType, LinkedIncome
@@ -184,24 +183,19 @@ def _apply(actor: Any, deltas: dict[HouseholdYear, dict[str, Decimal]], reason: 
     found = IncomeRecord.objects.filter(household_id__in=households, year__in=years)
     records = [r for r in found if (r.household_id, r.year) in deltas]
     history = []
-    ctx = context.current()
     for record in records:
         before = snapshot(record)
         for income_type, delta in deltas[(record.household_id, record.year)].items():
             setattr(record, income_type, getattr(record, income_type) + delta)
         recompute(record)
         history.append(
-            AuditEntry(
-                actor=actor if getattr(actor, "pk", None) else None,
+            audit_entry(
+                actor=actor,
                 action=AuditAction.UPDATE,
-                object_type=object_type(IncomeRecord),
-                object_id=str(record.pk),
-                object_repr=str(record)[:200],
+                obj=record,
                 before=before,
                 after=snapshot(record),
                 reason=reason,
-                request_id=ctx.request_id,
-                client_ip=ctx.client_ip,
             )
         )
     _write(IncomeRecord, records, [*IncomeType.values, *_DERIVED])
