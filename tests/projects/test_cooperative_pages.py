@@ -219,6 +219,21 @@ def test_the_exports_open_with_openpyxl(users, client_for):
     assert {r[0] for r in rows[1:]} == {f"{NABING}0001", f"{NABING}0002"}
 
 
+def test_a_members_export_with_names_is_logged_and_one_without_is_not(users, client_for):
+    from bangfu.audit.models import AccessLogEntry
+
+    coop = _coop(users)
+    _with_members(users, coop, 2)
+    url = reverse("projects-coop-members-export", args=[coop.pk])
+    before = AccessLogEntry.objects.count()
+    b"".join(client_for("menghai-county").get(url).streaming_content)
+    logged = AccessLogEntry.objects.order_by("-pk").first()
+    assert AccessLogEntry.objects.count() == before + 1
+    assert logged is not None and logged.kind == "export" and len(logged.object_ids) == 2
+    b"".join(client_for("auditor").get(url).streaming_content)  # masked: names not shown
+    assert AccessLogEntry.objects.count() == before + 1
+
+
 def test_the_awards_page_grants_to_the_eligible(users, client_for, project: Project):
     coop = _coop(users)
     _coop(users, "nabing-idle")

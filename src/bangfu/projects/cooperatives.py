@@ -355,13 +355,20 @@ def shares_at(cooperative: Cooperative, day: dt.date) -> dict[int, int]:
     return dict(held.values("household").annotate(n=Sum("shares")).values_list("household", "n"))
 
 
+def distributable_fen(cooperative_year: CooperativeYear) -> int:
+    """What the year's profit gives for dividends at its payout ratio, in fen (0 for a loss)."""
+    if cooperative_year.profit <= 0:
+        return 0
+    profit_fen = int(cooperative_year.profit * 100)
+    return engine.distributable(profit_fen, Fraction(cooperative_year.payout_ratio))
+
+
 def dividend_plan(cooperative_year: CooperativeYear) -> dict[int, int]:
     """Each member household's dividend in fen for the year (not yet paid): the engine's
     split of the distributable profit among the members holding shares at the year's end."""
-    if cooperative_year.profit <= 0:
+    total = distributable_fen(cooperative_year)
+    if total <= 0:
         return {}
-    profit_fen = int(cooperative_year.profit * 100)
-    total = engine.distributable(profit_fen, Fraction(cooperative_year.payout_ratio))
     year_end = dt.date(cooperative_year.year, 12, 31)
     cooperative = cooperative_year.cooperative
     shares = shares_at(cooperative, year_end)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bangfu.accounts.scopes import can_see_personal_data, scope_for
+from bangfu.audit.models import AccessKind
+from bangfu.audit.services import access_record
 from bangfu.core.errors import BangfuError, ErrorCode, invalid
 from bangfu.core.money import sum_fen, yuan
 from bangfu.core.spreadsheets import Column
@@ -31,7 +32,6 @@ from bangfu.core.web import (
     take_step,
     xlsx_response,
 )
-from bangfu.engine import dividends as engine
 from bangfu.projects import cooperatives as services
 from bangfu.projects import selectors
 from bangfu.projects.models import (
@@ -316,7 +316,7 @@ def _previews(coop: Cooperative, years: list[CooperativeYear], user: Any) -> lis
         if year.dividend_entry_id or year.profit <= 0:
             continue
         year.cooperative = coop
-        distributable = engine.distributable(int(year.profit * 100), Fraction(year.payout_ratio))
+        distributable = services.distributable_fen(year)
         try:
             plan = services.dividend_plan(year)
         except BangfuError as refusal:
@@ -451,6 +451,16 @@ def cooperative_members_export(request: HttpRequest, pk: int) -> FileResponse:
         )
         for m in members
     )
+    named = [m["household"].pk for m in members if m["label"] != m["household"].household_no]
+    if named:  # the heads' names leave the system: who took them, and whose
+        access_record(
+            actor=user,
+            kind=AccessKind.EXPORT,
+            model=Household,
+            object_ids=named,
+            fields=["head_name"],
+            purpose=_("cooperative {code} members export").format(code=coop.code),
+        )
     return xlsx_response(f"cooperative-{coop.code}-members.xlsx", _("Members"), columns, rows)
 
 
