@@ -35,7 +35,7 @@ from bangfu.projects.models import Benefit, Cooperative, Entry, Project, Project
 from bangfu.projects.services import funded_source, project_progress
 from bangfu.regions.scope import typed_region
 from bangfu.registry.api import ERRORS
-from bangfu.registry.selectors import household_list
+from bangfu.registry.selectors import households_by_no
 
 router = Router(tags=["projects"])
 
@@ -513,13 +513,7 @@ def _payment_rows(request: HttpRequest, payload: PaymentIn) -> list[BenefitIn]:
         raise BangfuError(
             ErrorCode.VALIDATION_ERROR, _("Name at least one household."), field="rows"
         )
-    numbers = {row.household_no.strip() for row in payload.rows}
-    found = {
-        h.household_no: h
-        for h in household_list(user=request.user)
-        .filter(household_no__in=numbers)
-        .select_related("village")
-    }
+    found = households_by_no(user=request.user, numbers=[r.household_no for r in payload.rows])
     rows = []
     for index, row in enumerate(payload.rows):
         amount = parse_yuan(row.amount, field=f"rows[{index}].amount", positive=True)

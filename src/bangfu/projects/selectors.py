@@ -5,7 +5,8 @@ decides who sees what here; ``bangfu.accounts.scopes`` decides the regions).
   scope (a county sees its projects, a Shanghai district the projects its funds pay for), and
   may be changed when one of them is in the capture scope.
 * A cooperative, its members and its years: when its village is in the view (capture) scope.
-* Benefits: those of visible projects and cooperatives.
+* Benefits: those of visible projects and cooperatives; award schemes: those of a region in
+  the view scope.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bangfu.accounts.scopes import Purpose, scope_for
 from bangfu.core.errors import ErrorCode, not_found
 from bangfu.core.money import sum_fen, yuan
 from bangfu.projects.models import (
+    AwardScheme,
     Benefit,
     Cooperative,
     CooperativeYear,
@@ -78,6 +80,16 @@ def cooperative_get(user: Any, pk: int) -> Cooperative:
 
 def may_change_cooperative(user: Any, cooperative: Cooperative) -> bool:
     return scope_for(user, "capture").covers(cooperative.village.code)
+
+
+def award_scheme_list(user: Any) -> QuerySet[AwardScheme]:
+    """The 以奖代补 schemes whose region is in the user's view scope."""
+    scope = scope_for(user, "view")
+    return (
+        AwardScheme.objects.filter(scope.q("region__code"))
+        .select_related("region", "paying_account__project__region")
+        .order_by("-year", "code")
+    )
 
 
 def live_benefits() -> QuerySet[Benefit]:

@@ -467,15 +467,6 @@ def cooperative_members_export(request: HttpRequest, pk: int) -> FileResponse:
 # ---------------------------------------------------------------------------- awards
 
 
-def _schemes(user: Any) -> QuerySet[AwardScheme]:
-    scope = scope_for(user, "view")
-    return (
-        AwardScheme.objects.filter(scope.q("region__code"))
-        .select_related("region", "paying_account__project__region")
-        .order_by("-year", "code")
-    )
-
-
 def _may_grant(user: Any, scheme: AwardScheme) -> bool:
     project = scheme.paying_account.project
     return project is not None and selectors.may_change_project(user, project)
@@ -512,7 +503,11 @@ def _scheme_step(request: HttpRequest) -> AwardScheme:
 def _award_step(request: HttpRequest, _pk: int) -> Any:
     if request.POST.get("step") == "scheme":
         return _scheme_step(request)
-    scheme = _schemes(request.user).filter(pk=form_int(request.POST.get("scheme")) or 0).first()
+    scheme = (
+        selectors.award_scheme_list(request.user)
+        .filter(pk=form_int(request.POST.get("scheme")) or 0)
+        .first()
+    )
     if scheme is None:
         raise invalid(_("No such award scheme."), "scheme")
     voucher = request.POST.get("voucher", "").strip()
@@ -535,7 +530,7 @@ def award_list(request: HttpRequest) -> HttpResponse:
     if outcome is not None:
         return redirect("projects-awards")
     schemes = []
-    for scheme in _schemes(request.user):
+    for scheme in selectors.award_scheme_list(request.user):
         awarded = {a.cooperative_id: a for a in scheme.awards.all()}
         candidates = [
             {"coop": c, "eligible": ok, "why": why, "award": awarded.get(c.pk)}

@@ -77,8 +77,8 @@ from bangfu.projects.selectors import (
 )
 from bangfu.regions.models import Pairing
 from bangfu.regions.scope import typed_region
-from bangfu.regions.selectors import region_by_code
-from bangfu.registry.selectors import household_list
+from bangfu.regions.selectors import pairing_list, region_by_code
+from bangfu.registry.selectors import households_by_no
 
 PAGE_SIZE = 50
 MAX_PASTED_ROWS = 2000  # households pasted into one payment (larger lists: the import)
@@ -247,11 +247,12 @@ def project_export(request: HttpRequest) -> FileResponse:
 # ---------------------------------------------------------------------------- a new project
 
 
-def _pairing_by_pk(value: Any) -> Pairing | None:
-    pk = form_int(value)
+def _pairing_by_pk(user: Any, value: Any) -> Pairing | None:
+    """The pairing chosen in the form, among those the user may see (``pairing_list``)."""
     if not str(value or "").strip():
         return None
-    pairing = Pairing.objects.filter(pk=pk).select_related("east", "west").first() if pk else None
+    visible = pairing_list(scope=scope_for(user, "view")).select_related("east", "west")
+    pairing = visible.filter(pk=form_int(value) or 0).first()
     if pairing is None:
         raise invalid(_("Choose a pairing from the list."), "pairing")
     return pairing
@@ -283,7 +284,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 kind=post.get("kind", ""),
                 region=region_by_code(post.get("region"), "region"),
                 year=form_int(post.get("year")) or 0,
-                pairing=_pairing_by_pk(post.get("pairing")),
+                pairing=_pairing_by_pk(request.user, post.get("pairing")),
                 implementer=post.get("implementer", ""),
                 start_date=form_optional_date(post.get("start_date"), "start_date"),
                 end_date=form_optional_date(post.get("end_date"), "end_date"),
@@ -728,12 +729,7 @@ def pasted_payments(user: Any, text: str) -> list[BenefitIn]:
                 "rows",
             )
         parsed.append((number, match.group(1), match.group(2).replace(",", "")))
-    found = {
-        h.household_no: h
-        for h in household_list(user=user)
-        .filter(household_no__in=[n for _r, n, _a in parsed])
-        .select_related("village")
-    }
+    found = households_by_no(user=user, numbers=[n for _r, n, _a in parsed])
     rows = []
     for number, household_no, amount in parsed:
         if household_no not in found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -148,6 +149,14 @@ def household_get_by_no(*, user: Any, household_no: str) -> Household:
     if household is None:
         raise not_found(ErrorCode.HOUSEHOLD_NOT_FOUND, _("household"))
     return household
+
+
+def households_by_no(*, user: Any, numbers: Iterable[str]) -> dict[str, Household]:
+    """The households with these numbers that the user may see, by number (with their
+    village): a list's rows (a payment, a file) looked up in one query."""
+    wanted = {str(n).strip() for n in numbers}
+    found = household_list(user=user).filter(household_no__in=wanted).select_related("village")
+    return {h.household_no: h for h in found}
 
 
 def member_reveal_id_numbers(
