@@ -27,7 +27,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from bangfu.core.errors import BangfuError, ErrorCode
-from bangfu.core.money import parse_yuan
+from bangfu.core.money import parse_yuan, yuan
 from bangfu.projects import selectors
 from bangfu.projects.benefits import BenefitIn, benefit_pay
 from bangfu.projects.flow import fund_flow, source_label
@@ -45,15 +45,12 @@ MAX_KEY = 100 - len(KEY_PREFIX)
 
 
 def _money(value: Decimal | None) -> str | None:
+    """An amount or figure as the API gives it: text with two decimals, never a float."""
     return None if value is None else f"{value:.2f}"
 
 
 def _fen(value: int) -> str:
-    return f"{Decimal(value) / 100:.2f}"
-
-
-def _figure(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return f"{yuan(value):.2f}"
 
 
 class PageQuery(Schema):
@@ -335,7 +332,7 @@ def project_detail(request: HttpRequest, project_id: int) -> Any:
                 unit=t.unit,
                 target=f"{t.target:.2f}",
                 measure=t.measure,
-                actual=_figure(selectors.target_actual(t)),
+                actual=_money(selectors.target_actual(t)),
             )
             for t in project.targets.all()
         ],
@@ -431,9 +428,9 @@ class BenefitOut(Schema):
             year=b.year,
             mechanism=b.mechanism,
             amount=f"{b.amount:.2f}",
-            quantity=_figure(b.quantity),
+            quantity=_money(b.quantity),
             unit=b.unit,
-            unit_price=_figure(b.unit_price),
+            unit_price=_money(b.unit_price),
             registered_poor=b.registered_poor,
             entry_id=b.entry_id,
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
@@ -54,7 +54,6 @@ class Node:
     in_offset: float = 0.0  # where the next incoming band starts, from the top
     out_offset: float = 0.0
     order: int = 0
-    links: list[int] = field(default_factory=list)
 
     @property
     def fen(self) -> int:
@@ -109,14 +108,12 @@ def sankey_svg(
             f"{escape(empty_text)}</text></svg>"
         )
     nodes: dict[str, Node] = {}
-    for index, (source, target, fen) in enumerate(plain):
+    for source, target, fen in plain:
         for label in (source, target):
             if label not in nodes:
                 nodes[label] = Node(label, order=len(nodes))
         nodes[source].fen_out += fen
         nodes[target].fen_in += fen
-        nodes[source].links.append(index)
-        nodes[target].links.append(index)
     count = _columns(nodes, plain)
     by_column: dict[int, list[Node]] = defaultdict(list)
     for node in sorted(nodes.values(), key=lambda n: n.order):
