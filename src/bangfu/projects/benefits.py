@@ -210,19 +210,26 @@ def benefits_create(
 
 
 def _link_incomes(actor: Any, benefits: Sequence[Benefit]) -> None:
-    linked = [
-        LinkedIncomeIn(
-            household_id=b.household_id,
-            year=b.year,
-            income_type=MECHANISM_INCOME[Mechanism(b.mechanism)],
-            amount=b.amount,
-            origin=origin_label(b),
-            origin_key=origin_key(b),
-            origin_url=origin_url(b),
+    origins: dict[tuple[int | None, int | None], tuple[str, str]] = {}  # one giver per call
+    linked = []
+    for b in benefits:
+        if not (b.household_id and b.amount > 0):
+            continue
+        giver = (b.project_id, b.cooperative_id)
+        if giver not in origins:
+            origins[giver] = (origin_label(b), origin_url(b))
+        label, url = origins[giver]
+        linked.append(
+            LinkedIncomeIn(
+                household_id=b.household_id,
+                year=b.year,
+                income_type=MECHANISM_INCOME[Mechanism(b.mechanism)],
+                amount=b.amount,
+                origin=label,
+                origin_key=origin_key(b),
+                origin_url=url,
+            )
         )
-        for b in benefits
-        if b.household_id and b.amount > 0
-    ]
     linked_income_add(actor=actor, rows=linked)
 
 
